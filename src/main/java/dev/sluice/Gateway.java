@@ -1,0 +1,177 @@
+package dev.sluice;
+
+import dev.sluice.config.GatewayConfig;
+import dev.sluice.config.GatewayConfig.DeploymentConfig;
+import dev.sluice.provider.HttpExchange;
+import dev.sluice.provider.UpstreamHttp;
+import dev.sluice.provider.openai.OpenAiProvider;
+import dev.sluice.route.Catalog;
+import dev.sluice.server.HttpEdge;
+import dev.sluice.server.Snapshot;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: turns a {@link GatewayConfig} into a running gateway (providers, catalog,
+ * pipeline, HTTP servers) and swaps in a new configuration without dropping requests in flight.
+ *
+ * <pre>{@code
+ * try (Gateway g = Gateway.start(config)) {
+ *   int port = g.port();
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final UpstreamHttp http;
+  private final HttpExchange exchange;
+  private final LongSupplier nanoClock = System::nanoTime;
+  private final AtomicReference<Snapshot> current = new AtomicReference<>();
+  private final Providers providers;
+  private volatile int port;
+  private String deploymentId;
+
+  private Gateway(Vertx vertx, boolean ownsVertx) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.http = new UpstreamHttp(vertx);
+    this.exchange = new HttpExchange(http);
+    this.providers = new Providers(exchange);
+  }
+
+  /** Starts a gateway on its own Vert.x instance and waits until it listens. */
+  public static Gateway start(GatewayConfig config) {
+    int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    Gateway g = new Gateway(vertx, true);
+    try {
+      g.startServers(config, loops);
+    } catch (RuntimeException e) {
+      g.close();
+      throw e;
+    }
+    return g;
+  }
+
+  private void startServers(GatewayConfig config, int instances) {
+    current.set(snapshot(config, null));
+    HttpEdge edge = new HttpEdge(current::get, nanoClock);
+    GatewayConfig.Listen listen = config.listen();
+    Future<String> deployed = vertx.deployVerticle(() -> new ServerVerticle(edge, http, listen),
+        new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
+    try {
+      deploymentId = deployed.await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("cannot listen on " + listen + ": " + cause.getMessage(), cause);
+    }
+  }
+
+  /** Swaps in a new configuration; requests in flight finish under the one they started with. */
+  public void reload(GatewayConfig config) {
+    Snapshot old = current.get();
+    if (!config.listen().equals(old.config().listen())) {
+      log.warn("config: listen changed from {} to {}; this takes effect after a restart", old.config().listen(), config.listen());
+    }
+    current.set(snapshot(config, old.catalog()));
+  }
+
+  /** The configuration in force. */
+  public GatewayConfig config() {
+    return current.get().config();
+  }
+
+  /** The port the gateway listens on (the real one when the config asked for port 0). */
+  public int port() {
+    return port;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  private Snapshot snapshot(GatewayConfig config, Catalog previous) {
+    Catalog catalog = Catalog.build(config, providers::create, previous);
+    return new Snapshot(config, catalog, Pipelines.modelCall(catalog, vertx, nanoClock), Instant.now().getEpochSecond());
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (deploymentId != null) vertx.undeploy(deploymentId).await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("undeploy: {}", e.toString());
+    }
+    providers.close();
+    if (ownsVertx) {
+      try {
+        vertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.debug("close: {}", e.toString());
+      }
+    }
+  }
+
+  /** One HTTP server per event loop, sharing the port, each with its own upstream client. */
+  private final class ServerVerticle extends VerticleBase {
+    private final HttpEdge edge;
+    private final UpstreamHttp http;
+    private final GatewayConfig.Listen listen;
+
+    ServerVerticle(HttpEdge edge, UpstreamHttp http, GatewayConfig.Listen listen) {
+      this.edge = edge;
+      this.http = http;
+      this.listen = listen;
+    }
+
+    @Override
+    public Future<?> start() {
+      http.bindToCurrentThread(UpstreamHttp.newClient(vertx));
+      HttpServerOptions options = new HttpServerOptions()
+          .setHost(listen.host())
+          .setPort(listen.port())
+          .setTcpNoDelay(true)
+          .setCompressionSupported(false)
+          .setMaxInitialLineLength(8192)
+          .setMaxHeaderSize(64 * 1024)
+          .setIdleTimeout(0);
+      HttpServer server = vertx.createHttpServer(options).requestHandler(edge);
+      return server.listen().onSuccess(s -> port = s.actualPort());
+    }
+  }
+
+  /** Creates providers per deployment kind; the in-process model is one shared instance. */
+  private static final class Providers {
+    private final HttpExchange exchange;
+
+    Providers(HttpExchange exchange) {
+      this.exchange = exchange;
+    }
+
+    Object create(String model, DeploymentConfig d) {
+      return switch (d.provider()) {
+        case OPENAI -> new OpenAiProvider(d, exchange);
+        case ANTHROPIC -> throw new UnsupportedOperationException("anthropic provider not yet wired");
+        case LOCAL -> throw new UnsupportedOperationException("local provider not yet wired");
+      };
+    }
+
+    void close() {}
+  }
+}

@@ -1,0 +1,46 @@
+package dev.sluice.cli;
+
+import dev.sluice.config.ConfigException;
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.GatewayConfig;
+import dev.sluice.config.GatewayConfig.DeploymentConfig;
+import dev.sluice.config.GatewayConfig.ModelConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code sluice check-config FILE}: validates a config file and says what it would serve. */
+@Command(name = "check-config", mixinStandardHelpOptions = true,
+    description = "Validate a config file: print every problem with its line, or a summary of what it serves.")
+final class CheckConfigCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "the YAML config file")
+  Path file;
+
+  @Override
+  public Integer call() {
+    try {
+      GatewayConfig c = ConfigLoader.fromEnvironment().load(file);
+      System.out.println(file + ": OK");
+      System.out.println("  listen " + c.listen() + (c.adminKey().isPresent() ? ", admin key set" : ", no admin key (loopback only)"));
+      for (ModelConfig m : c.models()) {
+        StringBuilder sb = new StringBuilder("  model ").append(m.name()).append(": ");
+        boolean first = true;
+        for (DeploymentConfig d : m.deployments()) {
+          if (!first) sb.append(", ");
+          first = false;
+          sb.append(d.id()).append(" (").append(d.provider().wireName());
+          if (!d.baseUrl().getScheme().equals("local")) sb.append(" ").append(d.baseUrl());
+          sb.append(", pool ").append(d.pool()).append(")");
+        }
+        if (!m.fallbacks().isEmpty()) sb.append("; falls back to ").append(String.join(", ", m.fallbacks()));
+        System.out.println(sb);
+      }
+      return 0;
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      return 1;
+    }
+  }
+}

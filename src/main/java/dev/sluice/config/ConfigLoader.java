@@ -1,0 +1,280 @@
+package dev.sluice.config;
+
+import dev.sluice.config.GatewayConfig.CircuitBreaker;
+import dev.sluice.config.GatewayConfig.DeploymentConfig;
+import dev.sluice.config.GatewayConfig.Listen;
+import dev.sluice.config.GatewayConfig.ModelConfig;
+import dev.sluice.config.GatewayConfig.ProviderKind;
+import dev.sluice.config.GatewayConfig.Retry;
+import dev.sluice.config.GatewayConfig.Routing;
+import dev.sluice.config.GatewayConfig.Timeouts;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+/**
+ * Reads the YAML config file into a {@link GatewayConfig}: strictly (an unknown key is an error
+ * naming the key and its line), with {@code ${VAR}} substitution from the environment, reporting
+ * every problem at once. The table of keys lives in {@code docs/configuration.md}; keep both in step.
+ */
+public final class ConfigLoader {
+  private final Function<String, String> env;
+
+  public ConfigLoader(Function<String, String> env) {
+    this.env = env;
+  }
+
+  /** A loader reading variables from the process environment. */
+  public static ConfigLoader fromEnvironment() {
+    return new ConfigLoader(System::getenv);
+  }
+
+  public GatewayConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), List.of("cannot read the file: " + e.getMessage()));
+    }
+    return parse(file.toString(), text);
+  }
+
+  public GatewayConfig parse(String source, String text) {
+    List<String> problems = new ArrayList<>();
+    MappingNode root;
+    try {
+      LoadSettings settings = LoadSettings.builder().setLabel(source).setAllowDuplicateKeys(true).build();
+      Optional<Node> node = new Compose(settings).composeString(text);
+      if (node.isEmpty()) {
+        throw new ConfigException(source, List.of("the file is empty; it needs at least a 'models:' list"));
+      }
+      if (!(node.get() instanceof MappingNode m)) {
+        throw new ConfigException(source, List.of("line 1: the top level must be a mapping of keys (listen, models, ...)"));
+      }
+      root = m;
+    } catch (MarkedYamlEngineException e) {
+      String where = e.getProblemMark().map(mk -> "line " + (mk.getLine() + 1) + ": ").orElse("");
+      throw new ConfigException(source, List.of(where + "not valid YAML: " + e.getProblem()));
+    } catch (YamlEngineException e) {
+      throw new ConfigException(source, List.of("not valid YAML: " + e.getMessage()));
+    }
+
+    YamlNode top = new YamlNode("", root, problems, env);
+    GatewayConfig config = read(source, top, problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(source, problems);
+    }
+    return config;
+  }
+
+  private GatewayConfig read(String source, YamlNode top, List<String> problems) {
+    Listen listen = top.string("listen").map(v -> parseListen(top, v)).orElse(new Listen("127.0.0.1", 8080));
+    Optional<Secret> adminKey = top.string("admin_key").filter(s -> !s.isEmpty()).map(Secret::new);
+    long maxBody = top.byteSize("max_request_body").orElse(GatewayConfig.DEFAULT_MAX_REQUEST_BODY);
+    if (maxBody < 1024) {
+      top.problemAt("max_request_body", "'max_request_body' must be at least 1KiB");
+    }
+    Timeouts timeouts = top.mapping("timeouts").map(n -> timeouts(n, Timeouts.DEFAULT)).orElse(Timeouts.DEFAULT);
+    Retry retry = top.mapping("retry").map(n -> retry(n, Retry.DEFAULT)).orElse(Retry.DEFAULT);
+    CircuitBreaker breaker = top.mapping("circuit_breaker").map(this::breaker).orElse(CircuitBreaker.DEFAULT);
+    Routing routing = top.enumValue("routing", Routing.class).orElse(Routing.LEAST_OUTSTANDING);
+
+    List<ModelConfig> models = new ArrayList<>();
+    if (!top.has("models")) {
+      top.problem("missing required key 'models' (the list of model names clients may call)");
+    }
+    for (YamlNode m : top.mappings("models")) {
+      model(m, timeouts, retry, routing).ifPresent(models::add);
+    }
+    top.finish();
+
+    if (!listen.isLoopback() && adminKey.isEmpty()) {
+      problems.add("'listen' is " + listen + ", beyond loopback, but no 'admin_key' is set: "
+          + "set admin_key (for example admin_key: ${SLUICE_ADMIN_KEY}) or listen on 127.0.0.1");
+    }
+    checkModels(models, problems);
+    return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models);
+  }
+
+  private static void checkModels(List<ModelConfig> models, List<String> problems) {
+    Set<String> names = new HashSet<>();
+    for (ModelConfig m : models) {
+      if (!names.add(m.name())) {
+        problems.add("model '" + m.name() + "' is declared twice");
+      }
+    }
+    Map<String, ModelConfig> byName = new HashMap<>();
+    for (ModelConfig m : models) byName.put(m.name(), m);
+    for (ModelConfig m : models) {
+      for (String f : m.fallbacks()) {
+        if (f.equals(m.name())) {
+          problems.add("model '" + m.name() + "' lists itself as a fallback");
+        } else if (!byName.containsKey(f)) {
+          problems.add("model '" + m.name() + "' falls back to '" + f + "', which is not a declared model (declared: "
+              + String.join(", ", byName.keySet()) + ")");
+        }
+      }
+    }
+  }
+
+  private Optional<ModelConfig> model(YamlNode n, Timeouts timeouts, Retry retry, Routing routing) {
+    Optional<String> name = n.requiredString("name");
+    if (name.isPresent() && name.get().isBlank()) {
+      n.problemAt("name", "'" + n.path() + ".name' must not be empty");
+    }
+    if (name.isPresent() && name.get().indexOf('*') >= 0 && name.get().indexOf('*') != name.get().length() - 1) {
+      n.problemAt("name", "'" + n.path() + ".name' may contain '*' only at its end (a prefix pattern such as gpt-*)");
+    }
+    List<String> fallbacks = n.strings("fallbacks");
+    Routing modelRouting = n.enumValue("routing", Routing.class).orElse(routing);
+    Retry modelRetry = n.mapping("retry").map(r -> retry(r, retry)).orElse(retry);
+    List<YamlNode> deploymentNodes = n.mappings("deployments");
+    if (deploymentNodes.isEmpty()) {
+      n.problem("'" + n.path() + "' (" + name.orElse("?") + ") needs at least one entry under 'deployments'");
+    }
+    List<DeploymentConfig> deployments = new ArrayList<>();
+    Map<ProviderKind, Integer> counters = new HashMap<>();
+    Set<String> ids = new HashSet<>();
+    for (YamlNode d : deploymentNodes) {
+      deployment(d, timeouts, counters).ifPresent(dep -> {
+        if (!ids.add(dep.id())) {
+          d.problemAt("id", "deployment id '" + dep.id() + "' is used twice in model '" + name.orElse("?") + "'");
+        }
+        deployments.add(dep);
+      });
+    }
+    n.finish();
+    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry));
+  }
+
+  private Optional<DeploymentConfig> deployment(YamlNode n, Timeouts defaults, Map<ProviderKind, Integer> counters) {
+    Optional<ProviderKind> provider = n.enumValue("provider", ProviderKind.class);
+    if (provider.isEmpty() && !n.has("provider")) {
+      n.problem("'" + n.path() + "' needs 'provider' (openai, anthropic or local)");
+    }
+    Optional<String> explicitId = n.string("id");
+    Optional<String> baseUrlText = n.string("base_url");
+    Optional<String> apiKey = n.string("api_key");
+    Optional<String> upstreamModel = n.string("model").filter(s -> !s.isBlank());
+    int weight = n.integer("weight", 0, 1_000_000).orElse(1L).intValue();
+    int maxConcurrency = n.integer("max_concurrency", 0, 1_000_000).orElse(0L).intValue();
+    Timeouts timeouts = n.mapping("timeouts").map(t -> timeouts(t, defaults)).orElse(defaults);
+    String pool = n.string("pool").filter(s -> !s.isBlank()).orElse(null);
+    Map<String, String> headers = n.stringMap("headers");
+    n.finish();
+    if (provider.isEmpty()) return Optional.empty();
+
+    ProviderKind kind = provider.get();
+    int ordinal = counters.merge(kind, 1, Integer::sum);
+    String id = explicitId.filter(s -> !s.isBlank()).orElse(kind.wireName() + "-" + ordinal);
+    URI baseUrl = switch (kind) {
+      case OPENAI -> baseUrl(n, baseUrlText.orElse("https://api.openai.com/v1"));
+      case ANTHROPIC -> baseUrl(n, baseUrlText.orElse("https://api.anthropic.com"));
+      case LOCAL -> {
+        if (baseUrlText.isPresent()) {
+          n.problemAt("base_url", "'" + n.path() + ".base_url' does not apply to provider local (the model runs inside Sluice)");
+        }
+        yield URI.create("local:/");
+      }
+    };
+    if (kind == ProviderKind.LOCAL) {
+      upstreamModel = Optional.of(upstreamModel.orElse("all-minilm-l6-v2"));
+    }
+    if (pool == null) {
+      pool = kind == ProviderKind.LOCAL ? "cpu" : "default";
+    }
+    return Optional.of(new DeploymentConfig(id, kind, baseUrl, new Secret(apiKey.orElse("")), upstreamModel,
+        weight, maxConcurrency, timeouts, pool, headers));
+  }
+
+  private static URI baseUrl(YamlNode n, String text) {
+    try {
+      URI uri = new URI(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+      if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https")) || uri.getHost() == null) {
+        n.problemAt("base_url", "'" + n.path() + ".base_url' must be an http:// or https:// URL, got '" + text + "'");
+        return URI.create("http://invalid");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      n.problemAt("base_url", "'" + n.path() + ".base_url' is not a valid URL: " + e.getMessage());
+      return URI.create("http://invalid");
+    }
+  }
+
+  private static Timeouts timeouts(YamlNode n, Timeouts defaults) {
+    Duration connect = positive(n, "connect").orElse(defaults.connect());
+    Duration firstByte = positive(n, "first_byte").orElse(defaults.firstByte());
+    Duration idle = positive(n, "idle").orElse(defaults.idle());
+    Duration total = positive(n, "total").orElse(defaults.total());
+    n.finish();
+    return new Timeouts(connect, firstByte, idle, total);
+  }
+
+  private static Retry retry(YamlNode n, Retry defaults) {
+    int maxRetries = n.integer("max_retries", 0, 100).orElse((long) defaults.maxRetries()).intValue();
+    Duration initial = positive(n, "initial_backoff").orElse(defaults.initialBackoff());
+    Duration max = positive(n, "max_backoff").orElse(defaults.maxBackoff());
+    n.finish();
+    if (max.compareTo(initial) < 0) {
+      n.problem("'" + n.path() + ".max_backoff' must not be shorter than initial_backoff");
+    }
+    return new Retry(maxRetries, initial, max);
+  }
+
+  private CircuitBreaker breaker(YamlNode n) {
+    CircuitBreaker d = CircuitBreaker.DEFAULT;
+    int consecutive = n.integer("consecutive_failures", 1, 1_000_000).orElse((long) d.consecutiveFailures()).intValue();
+    double ratio = n.decimal("failure_ratio", 0.01, 1.0).orElse(d.failureRatio());
+    int minRequests = n.integer("min_requests", 1, 1_000_000).orElse((long) d.minRequests()).intValue();
+    Duration window = positive(n, "window").orElse(d.window());
+    Duration cooldown = positive(n, "cooldown").orElse(d.cooldown());
+    n.finish();
+    return new CircuitBreaker(consecutive, ratio, minRequests, window, cooldown);
+  }
+
+  private static Optional<Duration> positive(YamlNode n, String key) {
+    Optional<Duration> d = n.duration(key);
+    if (d.isPresent() && (d.get().isZero() || d.get().isNegative())) {
+      n.problemAt(key, "'" + n.path() + "." + key + "' must be longer than zero");
+      return Optional.empty();
+    }
+    return d;
+  }
+
+  private static Listen parseListen(YamlNode n, String value) {
+    String v = value.trim();
+    int colon = v.lastIndexOf(':');
+    if (colon <= 0 || colon == v.length() - 1) {
+      n.problemAt("listen", "'listen' must be host:port, such as 127.0.0.1:8080 or 0.0.0.0:8080, got '" + value + "'");
+      return new Listen("127.0.0.1", 8080);
+    }
+    String host = v.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+    try {
+      int port = Integer.parseInt(v.substring(colon + 1));
+      if (port < 0 || port > 65535) throw new NumberFormatException();
+      return new Listen(host, port);
+    } catch (NumberFormatException e) {
+      n.problemAt("listen", "'listen' has an invalid port in '" + value + "' (0-65535)");
+      return new Listen("127.0.0.1", 8080);
+    }
+  }
+}

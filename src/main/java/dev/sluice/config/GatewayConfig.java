@@ -1,0 +1,137 @@
+package dev.sluice.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The resolved, immutable configuration of a gateway. Built once by {@link ConfigLoader} (or
+ * {@link EnvironmentConfig}) and never changed: a reload builds a new one and swaps it in.
+ *
+ * @param source where it came from: a file path, or {@code environment}
+ */
+public record GatewayConfig(
+    String source,
+    Listen listen,
+    Optional<Secret> adminKey,
+    long maxRequestBody,
+    Timeouts timeouts,
+    Retry retry,
+    CircuitBreaker circuitBreaker,
+    List<ModelConfig> models) {
+
+  public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
+
+  public GatewayConfig {
+    models = List.copyOf(models);
+  }
+
+  /** The model a client names: an exact name first, then the longest matching {@code prefix*} pattern. */
+  public Optional<ModelConfig> model(String name) {
+    ModelConfig best = null;
+    for (ModelConfig m : models) {
+      if (m.name().equals(name)) return Optional.of(m);
+      if (m.matches(name) && (best == null || m.name().length() > best.name().length())) best = m;
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** Where the HTTP server listens. */
+  public record Listen(String host, int port) {
+    public boolean isLoopback() {
+      return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.startsWith("127.");
+    }
+
+    @Override
+    public String toString() {
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  /** How long an upstream call may take, phase by phase. */
+  public record Timeouts(Duration connect, Duration firstByte, Duration idle, Duration total) {
+    public static final Timeouts DEFAULT =
+        new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(30), Duration.ofSeconds(600));
+  }
+
+  /** Retries of one deployment after a retryable failure, before falling back to the next. */
+  public record Retry(int maxRetries, Duration initialBackoff, Duration maxBackoff) {
+    public static final Retry DEFAULT = new Retry(2, Duration.ofMillis(100), Duration.ofSeconds(5));
+  }
+
+  /** When a failing deployment is taken out of rotation, and for how long. */
+  public record CircuitBreaker(
+      int consecutiveFailures, double failureRatio, int minRequests, Duration window, Duration cooldown) {
+    public static final CircuitBreaker DEFAULT =
+        new CircuitBreaker(5, 0.5, 20, Duration.ofSeconds(30), Duration.ofSeconds(30));
+  }
+
+  /** How a model picks among its deployments. */
+  public enum Routing {
+    /** Power of two choices by fewest requests in flight (weights scale the comparison). */
+    LEAST_OUTSTANDING,
+    /** Random, proportional to weight. */
+    WEIGHTED
+  }
+
+  /** The protocol a deployment speaks. */
+  public enum ProviderKind {
+    OPENAI,
+    ANTHROPIC,
+    LOCAL;
+
+    public String wireName() {
+      return name().toLowerCase();
+    }
+  }
+
+  /**
+   * A model name that clients send, mapped to deployments.
+   *
+   * @param name an exact name, or a pattern ending in {@code *} that matches names by prefix
+   */
+  public record ModelConfig(
+      String name, List<DeploymentConfig> deployments, List<String> fallbacks, Routing routing, Retry retry) {
+    public ModelConfig {
+      deployments = List.copyOf(deployments);
+      fallbacks = List.copyOf(fallbacks);
+    }
+
+    public boolean isPattern() {
+      return name.endsWith("*");
+    }
+
+    boolean matches(String requested) {
+      return isPattern() && requested.startsWith(name.substring(0, name.length() - 1));
+    }
+  }
+
+  /**
+   * One upstream that can serve a model.
+   *
+   * @param upstreamModel the model name sent upstream; empty means the name the client asked for
+   * @param maxConcurrency requests in flight at most; 0 means no limit
+   */
+  public record DeploymentConfig(
+      String id,
+      ProviderKind provider,
+      URI baseUrl,
+      Secret apiKey,
+      Optional<String> upstreamModel,
+      int weight,
+      int maxConcurrency,
+      Timeouts timeouts,
+      String pool,
+      Map<String, String> headers) {
+    public DeploymentConfig {
+      headers = Map.copyOf(headers);
+    }
+
+    /** The model name to send upstream for a client's requested name. */
+    public String upstreamModelFor(String requested) {
+      return upstreamModel.orElse(requested);
+    }
+  }
+}

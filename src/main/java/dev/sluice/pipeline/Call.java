@@ -1,0 +1,37 @@
+package dev.sluice.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.config.GatewayConfig;
+import io.vertx.core.MultiMap;
+
+/**
+ * One client request as the stages see it. Immutable: a stage that learns something (who the
+ * caller is) passes a copy to {@link Chain#proceed}. The {@code body} is the client's JSON as
+ * received, with fields Sluice does not know kept for the upstream; nobody mutates it (codecs write
+ * a new upstream body).
+ *
+ * @param model the model the client asked for
+ * @param stream whether the client asked for an SSE stream
+ * @param includeUsage whether the client asked for the final usage chunk of a stream
+ * @param headers the client's request headers (read-only)
+ * @param principal who is calling; {@code null} until the identify stage has run
+ * @param startNanos when the request arrived, on the gateway's nano clock
+ * @param deadlineNanos when the request must be answered by, all retries included
+ */
+public record Call(
+    String requestId,
+    Operation operation,
+    ObjectNode body,
+    String model,
+    boolean stream,
+    boolean includeUsage,
+    MultiMap headers,
+    Principal principal,
+    GatewayConfig config,
+    long startNanos,
+    long deadlineNanos) {
+
+  public Call withPrincipal(Principal p) {
+    return new Call(requestId, operation, body, model, stream, includeUsage, headers, p, config, startNanos, deadlineNanos);
+  }
+}

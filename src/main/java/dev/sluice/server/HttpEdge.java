@@ -1,0 +1,405 @@
+package dev.sluice.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.Json;
+import dev.sluice.api.RequestValidator;
+import dev.sluice.auth.IdentifyStage;
+import dev.sluice.config.GatewayConfig;
+import dev.sluice.config.GatewayConfig.DeploymentConfig;
+import dev.sluice.config.GatewayConfig.ModelConfig;
+import dev.sluice.error.ErrorWire;
+import dev.sluice.error.GatewayError;
+import dev.sluice.error.GatewayException;
+import dev.sluice.pipeline.Call;
+import dev.sluice.pipeline.Operation;
+import dev.sluice.pipeline.Reply;
+import dev.sluice.route.Deployment;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP edge: one table of every endpoint ({@link #routes}), body limits, decoding of the
+ * OpenAI wire format into a {@link Call}, and writing replies and errors back. Everything between
+ * decoding and writing is the pipeline's business.
+ */
+public final class HttpEdge implements Handler<HttpServerRequest> {
+  private static final Logger log = LoggerFactory.getLogger(HttpEdge.class);
+
+  static final String REQUEST_ID = "X-Sluice-Request-Id";
+  static final String ROUTE = "X-Sluice-Route";
+
+  private final Supplier<Snapshot> snapshots;
+  private final LongSupplier nanoClock;
+  private final List<Endpoint> routes;
+
+  /** One row of the endpoint table. A segment in braces matches one segment; {@code {name+}} at the end matches the rest. */
+  private record Endpoint(HttpMethod method, String path, Handler<Exchange> handler) {}
+
+  /** A request on its way through the edge. */
+  private record Exchange(HttpServerRequest request, Snapshot snapshot, String requestId, long startNanos,
+      Map<String, String> params) {
+    HttpServerResponse response() {
+      return request.response();
+    }
+  }
+
+  public HttpEdge(Supplier<Snapshot> snapshots, LongSupplier nanoClock) {
+    this.snapshots = snapshots;
+    this.nanoClock = nanoClock;
+    this.routes = List.of(
+        new Endpoint(HttpMethod.POST, "/v1/chat/completions", x -> modelCall(x, Operation.CHAT_COMPLETIONS)),
+        new Endpoint(HttpMethod.POST, "/v1/embeddings", x -> modelCall(x, Operation.EMBEDDINGS)),
+        new Endpoint(HttpMethod.GET, "/v1/models", this::listModels),
+        new Endpoint(HttpMethod.GET, "/v1/models/{model+}", this::getModel),
+        new Endpoint(HttpMethod.GET, "/healthz", this::health),
+        new Endpoint(HttpMethod.GET, "/readyz", this::ready),
+        new Endpoint(HttpMethod.GET, "/admin/config", x -> admin(x, this::adminConfig)),
+        new Endpoint(HttpMethod.GET, "/admin/deployments", x -> admin(x, this::adminDeployments)));
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    long start = nanoClock.getAsLong();
+    Snapshot snapshot = snapshots.get();
+    String requestId = newRequestId();
+    String path = normalize(request.path());
+    Endpoint match = null;
+    Map<String, String> params = Map.of();
+    String allowed = null;
+    for (Endpoint e : routes) {
+      Map<String, String> p = match(e.path(), path);
+      if (p == null) continue;
+      if (e.method().equals(request.method())) {
+        match = e;
+        params = p;
+        break;
+      }
+      allowed = allowed == null ? e.method().name() : allowed + ", " + e.method().name();
+    }
+    Exchange x = new Exchange(request, snapshot, requestId, start, params);
+    try {
+      if (match != null) {
+        match.handler().handle(x);
+      } else if (allowed != null) {
+        sendError(x, new GatewayError.MethodNotAllowed(request.method().name(), path, allowed));
+      } else {
+        sendError(x, new GatewayError.UnknownEndpoint(request.method().name(), path));
+      }
+    } catch (GatewayException e) {
+      sendError(x, e.error());
+    } catch (RuntimeException e) {
+      log.error("request {}: unexpected error on {} {}", requestId, request.method(), path, e);
+      sendError(x, GatewayException.errorOf(e));
+    }
+  }
+
+  // ---------------------------------------------------------------- model calls
+
+  private void modelCall(Exchange x, Operation operation) {
+    GatewayConfig config = x.snapshot().config();
+    BodyReader.read(x.request(), config.maxRequestBody()).onComplete(read -> {
+      if (read.failed()) {
+        GatewayError error = GatewayException.errorOf(read.cause());
+        if (error instanceof GatewayError.PayloadTooLarge) {
+          // The rest of the body is still on the wire: answer, then close the connection.
+          sendError(x, error, true);
+        } else if (read.cause() instanceof GatewayException) {
+          sendError(x, error);
+        } else {
+          x.request().connection().close();
+        }
+        return;
+      }
+      Call call;
+      try {
+        call = decode(x, operation, read.result(), config);
+      } catch (GatewayException e) {
+        sendError(x, e.error());
+        return;
+      }
+      x.snapshot().modelCall().execute(call).onComplete(ar -> {
+        if (ar.succeeded()) {
+          writeReply(x, call, ar.result());
+        } else {
+          if (!(ar.cause() instanceof GatewayException)) {
+            log.error("request {}: unexpected failure", x.requestId(), ar.cause());
+          }
+          sendError(x, GatewayException.errorOf(ar.cause()));
+        }
+      });
+    });
+  }
+
+  private Call decode(Exchange x, Operation operation, Buffer raw, GatewayConfig config) {
+    byte[] bytes = raw.getBytes();
+    if (bytes.length == 0) {
+      throw invalid("The request body is empty; send a JSON object.", null, "invalid_json");
+    }
+    if (!BodyReader.isUtf8(bytes)) {
+      throw invalid("The request body is not valid UTF-8.", null, "invalid_utf8");
+    }
+    JsonNode node;
+    try {
+      node = Json.MAPPER.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      var loc = e.getLocation();
+      String where = loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+      throw invalid("The request body is not valid JSON" + where + ": " + e.getOriginalMessage(), null, "invalid_json");
+    } catch (java.io.IOException e) {
+      throw invalid("The request body could not be read as JSON.", null, "invalid_json");
+    }
+    if (!(node instanceof ObjectNode body)) {
+      throw invalid("The request body must be a JSON object.", null, "invalid_json");
+    }
+    if (operation == Operation.EMBEDDINGS) {
+      RequestValidator.embeddings(body);
+    } else {
+      RequestValidator.chatCompletion(body);
+    }
+    String model = body.get("model").asText();
+    boolean stream = operation == Operation.CHAT_COMPLETIONS && body.path("stream").asBoolean(false);
+    boolean includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+    long deadline = x.startNanos() + config.timeouts().total().toNanos();
+    return new Call(x.requestId(), operation, body, model, stream, includeUsage, x.request().headers(), null,
+        config, x.startNanos(), deadline);
+  }
+
+  private void writeReply(Exchange x, Call call, Reply reply) {
+    HttpServerResponse response = x.response();
+    if (response.closed()) {
+      if (reply instanceof Reply.Streaming s) s.chunks().cancel();
+      return;
+    }
+    MultiMap headers = response.headers();
+    headers.set(REQUEST_ID, x.requestId());
+    if (reply.served() != null) headers.set(ROUTE, reply.served().route());
+    for (Map.Entry<String, String> h : reply.headers().entrySet()) headers.set(h.getKey(), h.getValue());
+    switch (reply) {
+      case Reply.Complete c -> {
+        headers.set("content-type", "application/json");
+        response.end(toBuffer(c.body()));
+      }
+      case Reply.Streaming s -> {
+        headers.set("content-type", "text/event-stream; charset=utf-8");
+        headers.set("cache-control", "no-cache");
+        headers.set("x-accel-buffering", "no");
+        response.setChunked(true);
+        SseWriter.start(response, s.chunks(), call.includeUsage());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- models, health
+
+  private void listModels(Exchange x) {
+    requireClientKey(x);
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    root.put("object", "list");
+    ArrayNode data = root.putArray("data");
+    for (ModelConfig m : x.snapshot().config().models()) {
+      if (!m.isPattern()) data.add(modelObject(m.name(), x.snapshot().loadedAtEpochSecond()));
+    }
+    sendJson(x, 200, root);
+  }
+
+  private void getModel(Exchange x) {
+    requireClientKey(x);
+    String name = x.params().get("model");
+    ModelConfig m = x.snapshot().config().model(name).orElseThrow(() -> new GatewayException(
+        new GatewayError.ModelNotFound(name, "The model '" + name + "' does not exist on this gateway.")));
+    sendJson(x, 200, modelObject(m.isPattern() ? name : m.name(), x.snapshot().loadedAtEpochSecond()));
+  }
+
+  private static ObjectNode modelObject(String name, long created) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("id", name);
+    o.put("object", "model");
+    o.put("created", created);
+    o.put("owned_by", "sluice");
+    return o;
+  }
+
+  private void health(Exchange x) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("status", "ok");
+    sendJson(x, 200, o);
+  }
+
+  private void ready(Exchange x) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    boolean ready = x.snapshot().catalog().anyAvailable(nanoClock.getAsLong());
+    o.put("status", ready ? "ready" : "not ready");
+    o.put("config", x.snapshot().config().source());
+    o.put("models", x.snapshot().config().models().size());
+    if (!ready) o.put("reason", "every deployment's circuit breaker is open");
+    sendJson(x, ready ? 200 : 503, o);
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  private void admin(Exchange x, Handler<Exchange> handler) {
+    GatewayConfig config = x.snapshot().config();
+    if (config.adminKey().isEmpty()) {
+      throw new GatewayException(new GatewayError.Forbidden(
+          "Admin endpoints are disabled because no admin key is configured. Set admin_key in the config "
+              + "(for example admin_key: ${SLUICE_ADMIN_KEY}), or SLUICE_ADMIN_KEY when running without a config file.",
+          "admin_disabled"));
+    }
+    String presented = IdentifyStage.bearer(x.request().getHeader("authorization"));
+    if (presented == null) {
+      throw new GatewayException(new GatewayError.Unauthenticated("Missing admin key. Send it as 'Authorization: Bearer <key>'."));
+    }
+    if (!IdentifyStage.matches(presented, config.adminKey().get())) {
+      throw new GatewayException(new GatewayError.Unauthenticated("Incorrect admin key provided."));
+    }
+    handler.handle(x);
+  }
+
+  private void adminConfig(Exchange x) {
+    GatewayConfig c = x.snapshot().config();
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("source", c.source());
+    o.put("loaded_at", java.time.Instant.ofEpochSecond(x.snapshot().loadedAtEpochSecond()).toString());
+    o.put("listen", c.listen().toString());
+    o.put("max_request_body", c.maxRequestBody());
+    ArrayNode models = o.putArray("models");
+    for (ModelConfig m : c.models()) {
+      ObjectNode mo = models.addObject();
+      mo.put("name", m.name());
+      mo.put("routing", m.routing().name().toLowerCase());
+      mo.set("fallbacks", Json.MAPPER.valueToTree(m.fallbacks()));
+      ArrayNode ds = mo.putArray("deployments");
+      for (DeploymentConfig d : m.deployments()) {
+        ObjectNode dob = ds.addObject();
+        dob.put("id", d.id());
+        dob.put("provider", d.provider().wireName());
+        dob.put("base_url", d.baseUrl().toString());
+        dob.put("model", d.upstreamModel().orElse(null));
+        dob.put("pool", d.pool());
+        dob.put("weight", d.weight());
+        dob.put("max_concurrency", d.maxConcurrency());
+        dob.put("api_key", d.apiKey().isEmpty() ? "none" : "set");
+      }
+    }
+    sendJson(x, 200, o);
+  }
+
+  private void adminDeployments(Exchange x) {
+    long now = nanoClock.getAsLong();
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ArrayNode list = o.putArray("deployments");
+    for (ModelConfig m : x.snapshot().config().models()) {
+      for (Deployment d : x.snapshot().catalog().deployments(m.name())) {
+        ObjectNode n = list.addObject();
+        n.put("model", m.name());
+        n.put("id", d.id());
+        n.put("pool", d.config().pool());
+        n.put("outstanding", d.state().outstanding());
+        n.put("circuit", d.state().breaker().state(now).name().toLowerCase());
+        n.put("cooling_ms", d.state().coolingNanos(now) / 1_000_000);
+      }
+    }
+    sendJson(x, 200, o);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static void requireClientKey(Exchange x) {
+    GatewayConfig config = x.snapshot().config();
+    if (config.adminKey().isEmpty()) return;
+    String presented = IdentifyStage.bearer(x.request().getHeader("authorization"));
+    if (presented == null) {
+      throw new GatewayException(new GatewayError.Unauthenticated("Missing API key. Send it as 'Authorization: Bearer <key>'."));
+    }
+    if (!IdentifyStage.matches(presented, config.adminKey().get())) {
+      throw new GatewayException(new GatewayError.Unauthenticated("Incorrect API key provided."));
+    }
+  }
+
+  private void sendJson(Exchange x, int status, JsonNode body) {
+    HttpServerResponse r = x.response();
+    r.setStatusCode(status);
+    r.headers().set("content-type", "application/json").set(REQUEST_ID, x.requestId());
+    r.end(toBuffer(body));
+  }
+
+  private void sendError(Exchange x, GatewayError error) {
+    sendError(x, error, false);
+  }
+
+  private void sendError(Exchange x, GatewayError error, boolean closeAfter) {
+    HttpServerResponse r = x.response();
+    if (r.ended() || r.closed()) return;
+    if (r.headWritten()) {
+      r.end();
+      return;
+    }
+    ErrorWire.Response wire = ErrorWire.of(error);
+    r.setStatusCode(wire.status());
+    r.headers().set("content-type", "application/json").set(REQUEST_ID, x.requestId());
+    wire.headers().forEach(r.headers()::set);
+    if (closeAfter) r.headers().set("connection", "close");
+    r.end(toBuffer(wire.body())).onComplete(v -> {
+      if (closeAfter) x.request().connection().close();
+    });
+  }
+
+  private static Buffer toBuffer(JsonNode node) {
+    try {
+      return Buffer.buffer(Json.MAPPER.writeValueAsBytes(node));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static GatewayException invalid(String message, String param, String code) {
+    return new GatewayException(new GatewayError.InvalidRequest(message, param, code));
+  }
+
+  private static String normalize(String path) {
+    if (path == null || path.isEmpty()) return "/";
+    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+
+  /** The path parameters when {@code pattern} matches {@code path}, else {@code null}. */
+  private static Map<String, String> match(String pattern, String path) {
+    if (pattern.indexOf('{') < 0) return pattern.equals(path) ? Map.of() : null;
+    String[] ps = pattern.split("/");
+    String[] xs = path.split("/", -1);
+    boolean rest = ps[ps.length - 1].endsWith("+}");
+    if (rest ? xs.length < ps.length : ps.length != xs.length) return null;
+    Map<String, String> params = new java.util.HashMap<>();
+    for (int i = 0; i < ps.length; i++) {
+      if (rest && i == ps.length - 1) {
+        String value = String.join("/", java.util.Arrays.copyOfRange(xs, i, xs.length));
+        if (value.isEmpty()) return null;
+        params.put(ps[i].substring(1, ps[i].length() - 2), java.net.URLDecoder.decode(value, java.nio.charset.StandardCharsets.UTF_8));
+      } else if (ps[i].startsWith("{") && ps[i].endsWith("}")) {
+        if (xs[i].isEmpty()) return null;
+        params.put(ps[i].substring(1, ps[i].length() - 1), java.net.URLDecoder.decode(xs[i], java.nio.charset.StandardCharsets.UTF_8));
+      } else if (!ps[i].equals(xs[i])) {
+        return null;
+      }
+    }
+    return params;
+  }
+
+  private static String newRequestId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return "req_" + Long.toHexString(r.nextLong() | Long.MIN_VALUE).substring(1) + Long.toHexString(r.nextLong() | Long.MIN_VALUE).substring(1, 10);
+  }
+}

@@ -1,0 +1,102 @@
+package dev.sluice.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sluice.api.Json;
+import dev.sluice.error.ErrorWire;
+import dev.sluice.error.GatewayError;
+import dev.sluice.stream.Chunk;
+import dev.sluice.stream.ChunkStream;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes a {@link ChunkStream} to the client as OpenAI-style Server-Sent Events: one
+ * {@code data: <json>} event per chunk, {@code data: [DONE]} at the end. A stream that breaks
+ * after it started ends with an error event ({@code data: {"error":{...}}}), which the OpenAI SDKs
+ * raise as an API error, never with a silent truncation. Carries the client's backpressure to the
+ * upstream, and cancels the upstream when the client goes away.
+ */
+final class SseWriter implements ChunkStream.Subscriber {
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END_OF_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+
+  private final HttpServerResponse response;
+  private final ChunkStream stream;
+  private final boolean includeUsage;
+  private boolean closed;
+
+  private SseWriter(HttpServerResponse response, ChunkStream stream, boolean includeUsage) {
+    this.response = response;
+    this.stream = stream;
+    this.includeUsage = includeUsage;
+  }
+
+  /**
+   * Starts writing {@code stream} to {@code response}, whose status and headers are set already.
+   *
+   * @param includeUsage whether to pass on the usage-only chunk (the client asked for it)
+   */
+  static void start(HttpServerResponse response, ChunkStream stream, boolean includeUsage) {
+    SseWriter writer = new SseWriter(response, stream, includeUsage);
+    response.closeHandler(v -> writer.clientGone());
+    response.exceptionHandler(err -> writer.clientGone());
+    response.drainHandler(v -> stream.resume());
+    stream.subscribe(writer);
+  }
+
+  @Override
+  public void onChunk(Chunk chunk) {
+    if (closed) return;
+    if (!includeUsage && chunk.isUsageOnly()) return;
+    response.write(event(chunk.data()));
+    if (response.writeQueueFull()) {
+      stream.pause();
+    }
+  }
+
+  @Override
+  public void onComplete() {
+    if (closed) return;
+    closed = true;
+    response.end(DONE);
+  }
+
+  @Override
+  public void onError(GatewayError error) {
+    if (closed) return;
+    closed = true;
+    ErrorWire.Response wire = ErrorWire.of(error);
+    try {
+      response.end(event(Json.MAPPER.writeValueAsString(wire.body())));
+    } catch (JsonProcessingException e) {
+      response.end();
+    }
+  }
+
+  private void clientGone() {
+    if (closed) return;
+    closed = true;
+    stream.cancel();
+  }
+
+  /**
+   * One {@code data:} event. JSON text spanning several lines (an upstream that pretty-prints)
+   * becomes several {@code data:} lines, which SSE readers join back, so no line break can end
+   * the event early or inject a field.
+   */
+  static Buffer event(String json) {
+    if (json.indexOf('\n') >= 0 || json.indexOf('\r') >= 0) {
+      Buffer b = Buffer.buffer(json.length() + 16);
+      for (String line : json.split("\r\n|\r|\n", -1)) {
+        b.appendBytes(DATA).appendString(line, "UTF-8").appendByte((byte) '\n');
+      }
+      return b.appendByte((byte) '\n');
+    }
+    byte[] payload = json.getBytes(StandardCharsets.UTF_8);
+    Buffer b = Buffer.buffer(payload.length + 8);
+    b.appendBytes(DATA).appendBytes(payload).appendBytes(END_OF_EVENT);
+    return b;
+  }
+}
