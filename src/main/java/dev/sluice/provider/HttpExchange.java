@@ -54,8 +54,8 @@ public final class HttpExchange {
       }
       HttpClientRequest request = opened.result();
       long[] timer = {vertx.setTimer(firstByteMs, id -> {
-        request.reset();
         result.tryFail(new UpstreamException(new UpstreamFailure.TimedOut(firstPhase, Duration.ofMillis(firstByteMs))));
+        request.reset();
       })};
       request.send(post.body()).onComplete(sent -> {
         if (sent.failed()) {
@@ -67,8 +67,8 @@ public final class HttpExchange {
         vertx.cancelTimer(timer[0]);
         long restMs = Math.max(1, remainingMs(post));
         timer[0] = vertx.setTimer(restMs, id -> {
-          request.reset();
           result.tryFail(new UpstreamException(new UpstreamFailure.TimedOut(Phase.TOTAL, Duration.ofMillis(restMs))));
+          request.reset();
         });
         response.body().onComplete(read -> {
           vertx.cancelTimer(timer[0]);
@@ -112,18 +112,19 @@ public final class HttpExchange {
       s.emitter = new ChunkEmitter(s);
       s.timer = vertx.setTimer(firstByteMs, id -> {
         s.timer = -1;
-        request.reset();
         ready.tryFail(new UpstreamException(new UpstreamFailure.TimedOut(firstPhase, Duration.ofMillis(firstByteMs))));
-        s.emitter.fail(new GatewayError.StreamInterrupted("upstream timed out"));
+        s.emitter.fail(new GatewayError.StreamInterrupted("The upstream sent nothing within " + firstByteMs + " ms."));
+        s.cancelTimers();
+        request.reset();
       });
       long deadlineMs = Math.max(1, remainingMs(post));
       s.deadlineTimer = vertx.setTimer(deadlineMs, id -> {
         s.deadlineTimer = -1;
-        request.reset();
         UpstreamFailure f = new UpstreamFailure.TimedOut(Phase.TOTAL, Duration.ofMillis(deadlineMs));
         ready.tryFail(new UpstreamException(f));
         s.emitter.fail(new GatewayError.StreamInterrupted("The upstream stream did not finish in time: " + f.summary()));
         s.cancelTimers();
+        request.reset();
       });
       request.send(post.body()).onComplete(sent -> {
         if (sent.failed()) {
@@ -154,11 +155,11 @@ public final class HttpExchange {
           try {
             decoder.onEvent(event, data, s.emitter);
           } catch (UpstreamException e) {
-            request.reset();
             s.cancelTimers();
             if (!ready.tryFail(e)) {
               s.emitter.fail(new GatewayError.StreamInterrupted("The upstream stream failed: " + e.failure().summary()));
             }
+            request.reset();
             return;
           }
           if (s.emitter.emittedCount() > 0 && !ready.future().isComplete()) {
@@ -223,10 +224,10 @@ public final class HttpExchange {
       if (timer != -1) vertx.cancelTimer(timer);
       timer = vertx.setTimer(idleMs, id -> {
         timer = -1;
-        request.reset();
         emitter.fail(new GatewayError.StreamInterrupted(
             "The upstream stream stalled: no data within " + idleMs + " ms (idle timeout)."));
         cancelTimers();
+        request.reset();
       });
     }
 

@@ -352,9 +352,11 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     r.setStatusCode(wire.status());
     r.headers().set("content-type", "application/json").set(REQUEST_ID, x.requestId());
     wire.headers().forEach(r.headers()::set);
-    if (closeAfter) r.headers().set("connection", "close");
+    boolean http1 = x.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
+    if (closeAfter && http1) r.headers().set("connection", "close");
     r.end(toBuffer(wire.body())).onComplete(v -> {
-      if (closeAfter) x.request().connection().close();
+      // HTTP/1.x cannot skip the unread rest of the body; HTTP/2 resets just this stream.
+      if (closeAfter && http1) x.request().connection().close();
     });
   }
 

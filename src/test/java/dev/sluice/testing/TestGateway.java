@@ -24,7 +24,9 @@ import java.util.Map;
  */
 public final class TestGateway implements AutoCloseable {
   private final Gateway gateway;
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1) // as the OpenAI SDKs talk
+      .connectTimeout(Duration.ofSeconds(5)).build();
 
   private TestGateway(Gateway gateway) {
     this.gateway = gateway;

@@ -1,0 +1,217 @@
+package dev.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.config.GatewayConfig.DeploymentConfig;
+import dev.sluice.config.GatewayConfig.ModelConfig;
+import dev.sluice.config.GatewayConfig.ProviderKind;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+  static final String EXAMPLE = """
+      listen: 127.0.0.1:8080
+      admin_key: ${SLUICE_ADMIN_KEY}
+      models:
+        - name: chat-small                  # what clients send as "model"
+          deployments:
+            - provider: openai              # any OpenAI-compatible server
+              base_url: http://127.0.0.1:9001/v1
+              api_key: ${UPSTREAM_KEY:-none}
+              model: llama-3-8b             # model name upstream
+              weight: 1
+            - id: spare
+              provider: openai
+              base_url: http://127.0.0.1:9002/v1
+              model: llama-3-8b
+              pool: cpu
+          fallbacks: [chat-large]
+        - name: chat-large
+          deployments:
+            - provider: anthropic
+              base_url: https://api.anthropic.com
+              api_key: ${ANTHROPIC_API_KEY:-}
+              model: claude-sonnet-4-20250514
+              pool: api
+        - name: all-minilm-l6-v2
+          deployments:
+            - provider: local
+      """;
+
+  private static GatewayConfig parse(String yaml, Map<String, String> env) {
+    return new ConfigLoader(env::get).parse("sluice.yaml", yaml);
+  }
+
+  private static ConfigException problems(String yaml, Map<String, String> env) {
+    try {
+      parse(yaml, env);
+    } catch (ConfigException e) {
+      return e;
+    }
+    throw new AssertionError("expected a config error");
+  }
+
+  @Test
+  void theDocumentedExampleLoadsAsWritten() {
+    GatewayConfig c = parse(EXAMPLE, Map.of("SLUICE_ADMIN_KEY", "admin-secret"));
+
+    assertThat(c.listen()).isEqualTo(new GatewayConfig.Listen("127.0.0.1", 8080));
+    assertThat(c.adminKey()).map(Secret::reveal).contains("admin-secret");
+    ModelConfig small = c.model("chat-small").orElseThrow();
+    assertThat(small.deployments()).extracting(DeploymentConfig::id).containsExactly("openai-1", "spare");
+    DeploymentConfig first = small.deployments().get(0);
+    assertThat(first.apiKey().reveal()).isEqualTo("none");
+    assertThat(first.upstreamModelFor("chat-small")).isEqualTo("llama-3-8b");
+    assertThat(first.pool()).isEqualTo("default");
+    assertThat(small.deployments().get(1).pool()).isEqualTo("cpu");
+    assertThat(small.fallbacks()).containsExactly("chat-large");
+    DeploymentConfig claude = c.model("chat-large").orElseThrow().deployments().getFirst();
+    assertThat(claude.provider()).isEqualTo(ProviderKind.ANTHROPIC);
+    assertThat(claude.id()).isEqualTo("anthropic-1");
+    assertThat(claude.apiKey().isEmpty()).isTrue();
+    DeploymentConfig local = c.model("all-minilm-l6-v2").orElseThrow().deployments().getFirst();
+    assertThat(local.provider()).isEqualTo(ProviderKind.LOCAL);
+    assertThat(local.pool()).isEqualTo("cpu");
+  }
+
+  @Test
+  void anUnsetVariableIsAnErrorNamingIt() {
+    ConfigException e = problems(EXAMPLE, Map.of());
+
+    assertThat(e.problems()).singleElement().asString()
+        .startsWith("line 2:").contains("SLUICE_ADMIN_KEY").contains("not set");
+  }
+
+  @Test
+  void anUnknownKeyIsAnErrorWithItsLineAndASuggestion() {
+    String yaml = """
+        models:
+          - name: m
+            deployments:
+              - provider: openai
+                base_url: http://127.0.0.1:1/v1
+                wieght: 3
+        """;
+
+    ConfigException e = problems(yaml, Map.of());
+
+    assertThat(e.problems()).singleElement().asString()
+        .isEqualTo("line 6: unknown key 'models[0].deployments[0].wieght' (did you mean 'weight'?)");
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() {
+    String yaml = """
+        listen: 0.0.0.0:8080
+        timeouts: {connect: soon}
+        models:
+          - name: m
+            deployments:
+              - provider: grpc
+            fallbacks: [nowhere]
+        """;
+
+    ConfigException e = problems(yaml, Map.of());
+
+    assertThat(e.problems()).hasSize(4);
+    assertThat(e.getMessage())
+        .contains("line 2: 'timeouts.connect' must be a duration")
+        .contains("line 6: 'models[0].deployments[0].provider' must be one of openai, anthropic, local, got 'grpc'")
+        .contains("beyond loopback, but no 'admin_key' is set")
+        .contains("falls back to 'nowhere', which is not a declared model");
+  }
+
+  @Test
+  void variablesFallBackToTheirDefaultAndAnEmptyKeyMeansNoKey() {
+    String yaml = """
+        listen: ${HOST:-127.0.0.1}:${PORT:-9999}
+        models:
+          - name: m
+            deployments:
+              - provider: openai
+                base_url: ${URL:-http://127.0.0.1:1/v1}
+                api_key: ${KEY:-}
+                timeouts: {first_byte: 2s, idle: 500ms}
+        """;
+
+    GatewayConfig c = parse(yaml, Map.of("PORT", "7000"));
+
+    assertThat(c.listen().port()).isEqualTo(7000);
+    DeploymentConfig d = c.models().getFirst().deployments().getFirst();
+    assertThat(d.apiKey().isEmpty()).isTrue();
+    assertThat(d.timeouts().firstByte()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(d.timeouts().idle()).isEqualTo(Duration.ofMillis(500));
+    assertThat(d.timeouts().connect()).isEqualTo(GatewayConfig.Timeouts.DEFAULT.connect());
+  }
+
+  @Test
+  void secretsNeverShowInToString() {
+    GatewayConfig c = parse(EXAMPLE, Map.of("SLUICE_ADMIN_KEY", "admin-secret", "UPSTREAM_KEY", "up-secret"));
+
+    assertThat(c.toString()).doesNotContain("admin-secret").doesNotContain("up-secret").contains("***");
+  }
+
+  @Test
+  void duplicateIdsAndModelsAreErrors() {
+    String yaml = """
+        models:
+          - name: m
+            deployments:
+              - {id: x, provider: openai}
+              - {id: x, provider: openai}
+          - name: m
+            deployments:
+              - provider: openai
+        """;
+
+    assertThat(problems(yaml, Map.of()).problems())
+        .anySatisfy(p -> assertThat(p).contains("deployment id 'x' is used twice"))
+        .anySatisfy(p -> assertThat(p).contains("model 'm' is declared twice"));
+  }
+
+  @Test
+  void patternsMatchByPrefixAndExactNamesWin() {
+    String yaml = """
+        models:
+          - name: gpt-*
+            deployments: [{provider: openai}]
+          - name: gpt-4o
+            deployments: [{provider: openai, id: exact}]
+        """;
+    GatewayConfig c = parse(yaml, Map.of());
+
+    assertThat(c.model("gpt-4o").orElseThrow().name()).isEqualTo("gpt-4o");
+    assertThat(c.model("gpt-4.1-mini").orElseThrow().name()).isEqualTo("gpt-*");
+    assertThat(c.model("claude-3").isPresent()).isFalse();
+  }
+
+  @Test
+  void notYamlIsAClearError() {
+    assertThat(problems("models: [\n  - oops", Map.of()).getMessage()).contains("not valid YAML");
+    assertThat(problems("", Map.of()).getMessage()).contains("empty");
+    assertThat(problems("listen: 127.0.0.1:1\n", Map.of()).getMessage()).contains("missing required key 'models'");
+  }
+
+  @Test
+  void environmentConfigFindsEachBackend() {
+    Map<String, String> env = new HashMap<>();
+    env.put("OPENAI_API_KEY", "sk-test");
+    env.put("SLUICE_OPENAI_COMPATIBLE_URL", "http://127.0.0.1:8000/v1/");
+    EnvironmentConfig.Result r = EnvironmentConfig.build(env::get);
+
+    assertThat(r.config().model("gpt-4o-mini").orElseThrow().deployments().getFirst().baseUrl())
+        .hasToString("https://api.openai.com/v1");
+    assertThat(r.config().model("llama3").orElseThrow().deployments().getFirst().baseUrl())
+        .hasToString("http://127.0.0.1:8000/v1");
+    assertThat(r.config().model("claude-sonnet-4").orElseThrow().name()).isEqualTo("*");
+    assertThat(r.config().model("all-minilm-l6-v2").orElseThrow().deployments().getFirst().provider())
+        .isEqualTo(ProviderKind.LOCAL);
+    assertThat(r.findings()).anyMatch(f -> f.startsWith("OPENAI_API_KEY is set"))
+        .anyMatch(f -> f.startsWith("ANTHROPIC_API_KEY is not set"))
+        .noneMatch(f -> f.contains("sk-test"));
+  }
+}
