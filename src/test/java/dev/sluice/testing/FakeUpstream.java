@@ -10,6 +10,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ul>
  *   <li>{@code ok} (or anything unrecognised): a chat completion that echoes the last user message;
- *       streams as {@code stream-3}
+ *       streams as {@code stream-3}; on {@code /embeddings}, one 8-dimensional vector per input
+ *       ({@link #embeddingValue}), as floats or, when asked with {@code encoding_format: base64}, as
+ *       base64 of little-endian float32 the way OpenAI sends them
  *   <li>{@code stream-N}: N content chunks, a finish chunk and, if asked, a usage chunk
  *   <li>{@code slow-MS}: answers after MS milliseconds
  *   <li>{@code error-STATUS} / {@code error-STATUS-retry-SECONDS}: an OpenAI error with that status
@@ -253,16 +258,31 @@ public final class FakeUpstream implements AutoCloseable {
     ArrayNode data = o.putArray("data");
     JsonNode input = body.path("input");
     int count = input.isArray() ? input.size() : 1;
+    boolean base64 = "base64".equals(body.path("encoding_format").asText());
     for (int i = 0; i < count; i++) {
       ObjectNode e = data.addObject();
       e.put("object", "embedding");
       e.put("index", i);
-      ArrayNode v = e.putArray("embedding");
-      for (int d = 0; d < 8; d++) v.add((i + 1) * 0.125 * (d + 1));
+      if (base64) {
+        ByteBuffer bytes = ByteBuffer.allocate(8 * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int d = 0; d < 8; d++) bytes.putFloat(embeddingValue(i, d));
+        e.put("embedding", Base64.getEncoder().encodeToString(bytes.array()));
+      } else {
+        ArrayNode v = e.putArray("embedding");
+        for (int d = 0; d < 8; d++) v.add(embeddingValue(i, d));
+      }
     }
     o.put("model", model);
     o.putObject("usage").put("prompt_tokens", 4 * count).put("total_tokens", 4 * count);
     return o;
+  }
+
+  /**
+   * Component {@code d} of the 8-dimensional vector for input {@code i}: {@code (i + 1) * (d + 1) / 8},
+   * exact in float and double alike.
+   */
+  public static float embeddingValue(int i, int d) {
+    return (i + 1) * 0.125f * (d + 1);
   }
 
   private void streamChunks(HttpServerResponse res, ObjectNode body, String model, int contentChunks, long gapMs,
