@@ -14,13 +14,15 @@ import java.nio.charset.StandardCharsets;
  * Writes a {@link ChunkStream} to the client as OpenAI-style Server-Sent Events: one
  * {@code data: <json>} event per chunk, {@code data: [DONE]} at the end. A stream that breaks
  * after it started ends with an error event ({@code data: {"error":{...}}}), which the OpenAI SDKs
- * raise as an API error, never with a silent truncation. Carries the client's backpressure to the
+ * raise as an API error ({@code event: error} names it for clients that read event names), never
+ * with a silent truncation. Carries the client's backpressure to the
  * upstream, and cancels the upstream when the client goes away.
  */
 final class SseWriter implements ChunkStream.Subscriber {
   private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] END_OF_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+  private static final byte[] ERROR_EVENT = "event: error\n".getBytes(StandardCharsets.US_ASCII);
 
   private final HttpServerResponse response;
   private final ChunkStream stream;
@@ -69,7 +71,9 @@ final class SseWriter implements ChunkStream.Subscriber {
     closed = true;
     ErrorWire.Response wire = ErrorWire.of(error);
     try {
-      response.end(event(Json.MAPPER.writeValueAsString(wire.body())));
+      // "event: error" for clients that dispatch on the event name (LangChain4j), an "error" key in
+      // the data for those that look there (the OpenAI SDKs): both raise instead of truncating.
+      response.end(Buffer.buffer(ERROR_EVENT).appendBuffer(event(Json.MAPPER.writeValueAsString(wire.body()))));
     } catch (JsonProcessingException e) {
       response.end();
     }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# bench/overhead.sh - what Sluice adds to a call, measured side by side in one interleaved run
+# against the mock upstream called directly, a bare Vert.x pass-through (the floor for any
+# Vert.x proxy) and the Portkey gateway, non-streaming and streaming.
+#
+#   bench/overhead.sh [--out-dir DIR] [--no-portkey] [overhead.sh options, e.g. -r 5 -d 10 -c 1,32]
+#
+# It uses the shared harness in ../shared/bench (override with BENCH_SCRIPTS), starts everything it
+# needs on loopback, and stops what it started. Results: DIR/plain.tsv, DIR/stream.tsv and the
+# printed tables (see docs/benchmarks.md).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_SCRIPTS=${BENCH_SCRIPTS:-$ROOT/../shared/bench}
+[ -x "$BENCH_SCRIPTS/overhead.sh" ] || { echo "bench: no harness at $BENCH_SCRIPTS (set BENCH_SCRIPTS)" >&2; exit 1; }
+
+out_dir=$ROOT/target/bench/overhead-$(date -u +%Y%m%d-%H%M%S)
+portkey=1
+pass=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out-dir) out_dir=$2; shift ;;
+    --no-portkey) portkey=0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) pass+=("$1") ;;
+  esac
+  shift
+done
+mkdir -p "$out_dir"
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+UP_PORT=18080 SLUICE_PORT=18100 BARE_PORT=18090 PK_PORT=18787
+export UPSTREAM_URL=http://127.0.0.1:$UP_PORT/v1 SLUICE_BENCH_PORT=$SLUICE_PORT
+
+. "$ROOT/bench/lib.sh"
+build_bench_classpath
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "${started_up:-}" ] && "$BENCH_SCRIPTS/upstream.sh" stop "$UP_PORT" || true
+  [ -n "${started_pk:-}" ] && "$BENCH_SCRIPTS/peer-portkey.sh" stop "$PK_PORT" || true
+}
+trap cleanup EXIT
+
+if ! "$BENCH_SCRIPTS/upstream.sh" status "$UP_PORT" >/dev/null 2>&1; then
+  "$BENCH_SCRIPTS/upstream.sh" start "$UP_PORT"
+  started_up=1
+fi
+
+log "starting Sluice on $SLUICE_PORT"
+"$ROOT/sluice" serve --config "$ROOT/bench/overhead.yaml" >"$out_dir/sluice.log" 2>&1 &
+sluice_pid=$!
+pids+=("$sluice_pid")
+log "starting the bare Vert.x pass-through on $BARE_PORT"
+"$JAVA_HOME/bin/java" -Xms64m -Xmx384m -XX:+UseG1GC -cp "$BENCH_CP" dev.sluice.bench.BarePassThrough "$BARE_PORT" "http://127.0.0.1:$UP_PORT" \
+  >"$out_dir/bare.log" 2>&1 &
+bare_pid=$!
+pids+=("$bare_pid")
+wait_port "$SLUICE_PORT" 60 || { cat "$out_dir/sluice.log" >&2; exit 1; }
+wait_port "$BARE_PORT" 30 || { cat "$out_dir/bare.log" >&2; exit 1; }
+
+targets=$out_dir/targets.txt
+{
+  echo "direct=http://127.0.0.1:$UP_PORT/v1 | pid=$("$BENCH_SCRIPTS/upstream.sh" pid "$UP_PORT")"
+  echo "sluice=http://127.0.0.1:$SLUICE_PORT/v1 | X-Sluice-Cache: off | pid=$sluice_pid"
+  echo "bare=http://127.0.0.1:$BARE_PORT/v1 | pid=$bare_pid"
+} >"$targets"
+if [ "$portkey" = 1 ]; then
+  if ! "$BENCH_SCRIPTS/peer-portkey.sh" status "$PK_PORT" >/dev/null 2>&1; then
+    "$BENCH_SCRIPTS/peer-portkey.sh" start "$PK_PORT" >&2
+    started_pk=1
+  fi
+  echo "$("$BENCH_SCRIPTS/peer-portkey.sh" target "$PK_PORT") | pid=$("$BENCH_SCRIPTS/peer-portkey.sh" pid "$PK_PORT")" >>"$targets"
+fi
+
+log "non-streaming"
+"$BENCH_SCRIPTS/overhead.sh" -f "$targets" --out "$out_dir/plain.tsv" "${pass[@]}" | tee "$out_dir/plain.txt"
+log "streaming"
+"$BENCH_SCRIPTS/overhead.sh" -f "$targets" --stream --out "$out_dir/stream.tsv" "${pass[@]}" | tee "$out_dir/stream.txt"
+log "results in $out_dir"
