@@ -3,7 +3,9 @@
 # against the mock upstream called directly, a bare Vert.x pass-through (the floor for any
 # Vert.x proxy) and the Portkey gateway, non-streaming and streaming.
 #
-#   bench/overhead.sh [--out-dir DIR] [--no-portkey] [overhead.sh options, e.g. -r 5 -d 10 -c 1,32]
+#   bench/overhead.sh [--out-dir DIR] [--no-portkey] [--virtual-threads] [overhead.sh options, e.g. -r 5 -c 1,32]
+#
+# --virtual-threads adds the bare pass-through written as blocking code on virtual threads.
 #
 # It uses the shared harness in ../shared/bench (override with BENCH_SCRIPTS), starts everything it
 # needs on loopback, and stops what it started. Results: DIR/plain.tsv, DIR/stream.tsv and the
@@ -15,12 +17,14 @@ BENCH_SCRIPTS=${BENCH_SCRIPTS:-$ROOT/../shared/bench}
 
 out_dir=$ROOT/target/bench/overhead-$(date -u +%Y%m%d-%H%M%S)
 portkey=1
+virtual=0
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out-dir) out_dir=$2; shift ;;
     --no-portkey) portkey=0 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --virtual-threads) virtual=1 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) pass+=("$1") ;;
   esac
   shift
@@ -28,7 +32,7 @@ done
 mkdir -p "$out_dir"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-UP_PORT=18080 SLUICE_PORT=18100 BARE_PORT=18090 PK_PORT=18787
+UP_PORT=18080 SLUICE_PORT=18100 BARE_PORT=18090 VT_PORT=18091 PK_PORT=18787
 export UPSTREAM_URL=http://127.0.0.1:$UP_PORT/v1 SLUICE_BENCH_PORT=$SLUICE_PORT
 
 . "$ROOT/bench/lib.sh"
@@ -56,6 +60,14 @@ log "starting the bare Vert.x pass-through on $BARE_PORT"
   >"$out_dir/bare.log" 2>&1 &
 bare_pid=$!
 pids+=("$bare_pid")
+if [ "$virtual" = 1 ]; then
+  log "starting the bare pass-through on virtual threads on $VT_PORT"
+  "$JAVA_HOME/bin/java" -Xms64m -Xmx384m -XX:+UseG1GC -cp "$BENCH_CP" dev.sluice.bench.BarePassThrough "$VT_PORT" "http://127.0.0.1:$UP_PORT" --virtual-threads \
+    >"$out_dir/bare-vt.log" 2>&1 &
+  vt_pid=$!
+  pids+=("$vt_pid")
+  wait_port "$VT_PORT" 30 || { cat "$out_dir/bare-vt.log" >&2; exit 1; }
+fi
 wait_port "$SLUICE_PORT" 60 || { cat "$out_dir/sluice.log" >&2; exit 1; }
 wait_port "$BARE_PORT" 30 || { cat "$out_dir/bare.log" >&2; exit 1; }
 
@@ -64,6 +76,7 @@ targets=$out_dir/targets.txt
   echo "direct=http://127.0.0.1:$UP_PORT/v1 | pid=$("$BENCH_SCRIPTS/upstream.sh" pid "$UP_PORT")"
   echo "sluice=http://127.0.0.1:$SLUICE_PORT/v1 | X-Sluice-Cache: off | pid=$sluice_pid"
   echo "bare=http://127.0.0.1:$BARE_PORT/v1 | pid=$bare_pid"
+  [ "$virtual" = 1 ] && echo "bare-vt=http://127.0.0.1:$VT_PORT/v1 | pid=$vt_pid"
 } >"$targets"
 if [ "$portkey" = 1 ]; then
   if ! "$BENCH_SCRIPTS/peer-portkey.sh" status "$PK_PORT" >/dev/null 2>&1; then

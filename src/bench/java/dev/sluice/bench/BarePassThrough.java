@@ -2,6 +2,7 @@ package dev.sluice.bench;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -19,29 +20,37 @@ import io.vertx.core.http.RequestOptions;
  * parsing, no routing, no error handling beyond closing the connection. Benchmark-only: never
  * part of the product.
  *
+ * <p>With {@code --virtual-threads} the same proxy runs as blocking code on virtual threads
+ * (Vert.x's virtual-thread verticles, {@code Future.await}), to measure what that threading model
+ * costs against the event loop on this path.
+ *
  * <pre>
- * java -cp target/test-classes:$(cat target/bench.classpath) dev.sluice.bench.BarePassThrough 18090 http://127.0.0.1:18080
+ * java -cp target/test-classes:$(cat target/bench.classpath) dev.sluice.bench.BarePassThrough 18090 http://127.0.0.1:18080 [--virtual-threads]
  * </pre>
  */
 public final class BarePassThrough extends VerticleBase {
   private final int port;
   private final String upstreamHost;
   private final int upstreamPort;
+  private final boolean blocking;
   private HttpClient client;
 
-  BarePassThrough(int port, String upstreamHost, int upstreamPort) {
+  BarePassThrough(int port, String upstreamHost, int upstreamPort, boolean blocking) {
     this.port = port;
     this.upstreamHost = upstreamHost;
     this.upstreamPort = upstreamPort;
+    this.blocking = blocking;
   }
 
   public static void main(String[] args) {
     int port = Integer.parseInt(args[0]);
     java.net.URI upstream = java.net.URI.create(args[1]);
+    boolean virtual = args.length > 2 && args[2].equals("--virtual-threads");
     int loops = Runtime.getRuntime().availableProcessors();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
-    vertx.deployVerticle(() -> new BarePassThrough(port, upstream.getHost(), upstream.getPort()),
-            new DeploymentOptions().setInstances(loops))
+    vertx.deployVerticle(() -> new BarePassThrough(port, upstream.getHost(), upstream.getPort(), virtual),
+            new DeploymentOptions().setInstances(loops)
+                .setThreadingModel(virtual ? ThreadingModel.VIRTUAL_THREAD : ThreadingModel.EVENT_LOOP))
         .onSuccess(id -> System.out.println("bare pass-through on 127.0.0.1:" + port + " -> " + upstream))
         .onFailure(err -> {
           err.printStackTrace();
@@ -53,7 +62,11 @@ public final class BarePassThrough extends VerticleBase {
   public Future<?> start() {
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
         new PoolOptions().setHttp1MaxSize(2000));
-    return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
+    var server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true));
+    if (blocking) {
+      return server.requestHandler(this::blockingHandle).listen();
+    }
+    return server
         .requestHandler(req -> req.body().onSuccess(body -> {
           RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(upstreamHost)
               .setPort(upstreamPort).setURI(req.uri()).putHeader("content-type", "application/json");
@@ -73,5 +86,27 @@ public final class BarePassThrough extends VerticleBase {
               .onFailure(err -> req.response().setStatusCode(502).end());
         }))
         .listen();
+  }
+
+  /** The same proxy as plain blocking code; runs on a virtual thread, each await parks it. */
+  private void blockingHandle(io.vertx.core.http.HttpServerRequest req) {
+    try {
+      var body = req.body().await();
+      RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(upstreamHost)
+          .setPort(upstreamPort).setURI(req.uri()).putHeader("content-type", "application/json");
+      var up = client.request(options).await();
+      var resp = up.send(body).await();
+      var out = req.response().setStatusCode(resp.statusCode());
+      String type = resp.getHeader("content-type");
+      if (type != null) out.putHeader("content-type", type);
+      if (type != null && type.startsWith("text/event-stream")) {
+        out.setChunked(true);
+        resp.pipeTo(out).await();
+      } else {
+        out.end(resp.body().await()).await();
+      }
+    } catch (RuntimeException e) {
+      req.response().setStatusCode(502).end();
+    }
   }
 }
