@@ -127,6 +127,10 @@ public final class RouteStage implements Stage {
     }
 
     private Future<Reply> onFailure(Target target, UpstreamFailure failure) {
+      if (failure instanceof UpstreamFailure.Skipped) {
+        attempts--; // nothing was sent: not an attempt
+        triesOnTarget--;
+      }
       last = failure;
       if (failure instanceof UpstreamFailure.TimedOut) sawTimeout = true;
       String where = target.route() + "/" + target.deployment().id();
@@ -193,7 +197,11 @@ public final class RouteStage implements Stage {
     private String summarize() {
       if (failures.isEmpty()) return "No attempt could be made before the deadline.";
       StringBuilder sb = new StringBuilder();
-      sb.append(attempts).append(attempts == 1 ? " attempt" : " attempts").append(" failed: ");
+      if (attempts == 0) {
+        sb.append("No deployment was tried: ");
+      } else {
+        sb.append(attempts).append(attempts == 1 ? " attempt" : " attempts").append(" failed: ");
+      }
       boolean first = true;
       for (Map.Entry<String, String> e : failures.entrySet()) {
         if (!first) sb.append("; ");
