@@ -154,11 +154,13 @@ public final class HttpExchange {
           try {
             decoder.onEvent(event, data, s.emitter);
           } catch (UpstreamException e) {
-            request.reset();
+            // Report the decoder's failure before resetting: the reset fires the response's
+            // exception handler at once, whose "connection broken" must not take its place.
             s.cancelTimers();
             if (!ready.tryFail(e)) {
               s.emitter.fail(new GatewayError.StreamInterrupted("The upstream stream failed: " + e.failure().summary()));
             }
+            request.reset();
             return;
           }
           if (s.emitter.emittedCount() > 0 && !ready.future().isComplete()) {
