@@ -1,9 +1,22 @@
 package dev.sluice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.sluice.api.Json;
 import dev.sluice.testing.FakeAnthropic;
 import dev.sluice.testing.TestGateway;
@@ -293,6 +306,42 @@ class AnthropicProxyTest {
     assertThat(content(events.subList(0, events.size() - 1))).isEqualTo("parti");
     JsonNode error = parse(events.getLast()).get("error");
     assertThat(error.get("message").asText()).contains("HTTP 529").contains("Overloaded");
+  }
+
+  // ---------------------------------------------------------------- a real OpenAI client
+
+  @Test
+  void theOpenAiJavaClientReadsAnswersToolCallsAndUsage() {
+    OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(sluice.baseUrl()).apiKey("unused").maxRetries(0).build();
+
+    ChatCompletion plain = client.chat().completions().create(ChatCompletionCreateParams.builder()
+        .model("claude-cache").addUserMessage("hello").build());
+    assertThat(plain.choices().getFirst().message().content()).contains("echo: hello");
+    assertThat(plain.usage().orElseThrow().promptTokens()).isEqualTo(3210);
+    assertThat(plain.usage().orElseThrow().promptTokensDetails().orElseThrow().cachedTokens()).contains(3000L);
+
+    ChatCompletionCreateParams withTools = ChatCompletionCreateParams.builder()
+        .model("claude-tools").addUserMessage("Weather in Paris and Oslo?")
+        .addFunctionTool(FunctionDefinition.builder().name("get_weather")
+            .parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object")).build())
+            .build())
+        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+        .build();
+    ChatCompletionAccumulator accumulated = ChatCompletionAccumulator.create();
+    try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(withTools)) {
+      stream.stream().forEach(accumulated::accumulate);
+    }
+    ChatCompletion streamed = accumulated.chatCompletion();
+    var calls = streamed.choices().getFirst().message().toolCalls().orElseThrow();
+    assertThat(calls).hasSize(2);
+    assertThat(calls.get(1).asFunction().id()).isEqualTo("toolu_1");
+    assertThat(parse(calls.get(1).asFunction().function().arguments()).get("city").asText()).isEqualTo("Oslo");
+    assertThat(streamed.choices().getFirst().finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+    assertThat(streamed.usage().orElseThrow().totalTokens()).isEqualTo(50);
+
+    assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder()
+        .model("claude").addUserMessage("hi").n(2).build()))
+        .isInstanceOf(BadRequestException.class).hasMessageContaining("'n'");
   }
 
   // ---------------------------------------------------------------- helpers
