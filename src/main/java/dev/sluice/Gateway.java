@@ -4,6 +4,7 @@ import dev.sluice.config.GatewayConfig;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.provider.HttpExchange;
 import dev.sluice.provider.UpstreamHttp;
+import dev.sluice.provider.anthropic.AnthropicProvider;
 import dev.sluice.provider.openai.OpenAiProvider;
 import dev.sluice.route.Catalog;
 import dev.sluice.server.HttpEdge;
@@ -17,6 +18,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -167,7 +169,7 @@ public final class Gateway implements AutoCloseable {
     Object create(String model, DeploymentConfig d) {
       return switch (d.provider()) {
         case OPENAI -> new OpenAiProvider(d, exchange);
-        case ANTHROPIC -> throw new UnsupportedOperationException("anthropic provider not yet wired");
+        case ANTHROPIC -> new AnthropicProvider(d, exchange, InstantSource.system());
         case LOCAL -> throw new UnsupportedOperationException("local provider not yet wired");
       };
     }
