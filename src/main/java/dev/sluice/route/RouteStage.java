@@ -88,6 +88,8 @@ public final class RouteStage implements Stage {
     private int attempts;
     private final Map<String, String> failures = new LinkedHashMap<>();
     private UpstreamFailure last;
+    private UpstreamFailure lastSent;
+    private GatewayError.InvalidRequest refusal;
     private boolean sawTimeout;
 
     Loop(Call call, ModelConfig model, List<Target> targets) {
@@ -119,11 +121,28 @@ public final class RouteStage implements Stage {
         result = Future.failedFuture(e);
       }
       return result.recover(err -> {
-        if (!(err instanceof UpstreamException ue)) {
-          return Future.failedFuture(err);
+        if (err instanceof UpstreamException ue) {
+          return onFailure(target, ue.failure());
         }
-        return onFailure(target, ue.failure());
+        if (err instanceof GatewayException ge && ge.error() instanceof GatewayError.InvalidRequest refused) {
+          return onRefusal(target, refused);
+        }
+        return Future.failedFuture(err);
       });
+    }
+
+    /**
+     * A provider cannot serve this request as asked (an OpenAI feature its protocol lacks): nothing
+     * was sent. Another deployment may serve it; if none can, the client gets the refusal.
+     */
+    private Future<Reply> onRefusal(Target target, GatewayError.InvalidRequest refused) {
+      attempts--;
+      if (refusal == null) refusal = refused;
+      failures.merge(target.route() + "/" + target.deployment().id(), "cannot serve this request: " + refused.message(),
+          (a, b) -> a);
+      index++;
+      triesOnTarget = 0;
+      return run();
     }
 
     private Future<Reply> onFailure(Target target, UpstreamFailure failure) {
@@ -132,9 +151,11 @@ public final class RouteStage implements Stage {
         triesOnTarget--;
       }
       last = failure;
+      if (!(failure instanceof UpstreamFailure.Skipped)) lastSent = failure;
       if (failure instanceof UpstreamFailure.TimedOut) sawTimeout = true;
       String where = target.route() + "/" + target.deployment().id();
-      failures.merge(where, failure.summary(), (a, b) -> b);
+      // A deployment skipped after it failed (it asked us to back off) keeps its real failure.
+      failures.merge(where, failure.summary(), (a, b) -> failure instanceof UpstreamFailure.Skipped ? a : b);
       long remaining = call.deadlineNanos() - nanoClock.getAsLong();
       FailurePolicy.Decision decision = FailurePolicy.decide(failure, model.retry(), retriesLeft, triesOnTarget,
           index + 1 < targets.size(), Duration.ofNanos(Math.max(0, remaining)), ThreadLocalRandom.current());
@@ -165,19 +186,24 @@ public final class RouteStage implements Stage {
     }
 
     private Future<Reply> exhausted() {
+      if (lastSent == null && refusal != null && !(last instanceof UpstreamFailure.Skipped)) {
+        return Future.failedFuture(new GatewayException(refusal));
+      }
       String summary = summarize();
-      if (sawTimeout && (last == null || last instanceof UpstreamFailure.TimedOut || nanoClock.getAsLong() - call.deadlineNanos() >= 0)) {
+      boolean pastDeadline = nanoClock.getAsLong() - call.deadlineNanos() >= 0;
+      if (pastDeadline || (sawTimeout && lastSent instanceof UpstreamFailure.TimedOut)) {
         return failed(GatewayError.UpstreamFailed.Kind.TIMEOUT, "The upstream did not answer in time for model '"
             + call.model() + "'. " + summary, null);
       }
-      if (last instanceof UpstreamFailure.Skipped s) {
+      if (lastSent instanceof UpstreamFailure.ErrorStatus e && e.status() == 429) {
+        Duration wait = e.retryAfter() != null ? e.retryAfter() : shortestWait();
+        return failed(GatewayError.UpstreamFailed.Kind.UNAVAILABLE, "Every deployment of model '" + call.model()
+            + "' is rate-limited upstream. " + summary, wait.isZero() ? Duration.ofSeconds(1) : wait);
+      }
+      if (lastSent == null) {
         Duration wait = shortestWait();
         return failed(GatewayError.UpstreamFailed.Kind.UNAVAILABLE, "No deployment of model '" + call.model()
             + "' can take the request right now. " + summary, wait.isZero() ? Duration.ofSeconds(1) : wait);
-      }
-      if (last instanceof UpstreamFailure.ErrorStatus e && e.status() == 429) {
-        return failed(GatewayError.UpstreamFailed.Kind.UNAVAILABLE, "Every deployment of model '" + call.model()
-            + "' is rate-limited upstream. " + summary, e.retryAfter() != null ? e.retryAfter() : Duration.ofSeconds(1));
       }
       return failed(GatewayError.UpstreamFailed.Kind.BAD_GATEWAY, "The upstream failed for model '" + call.model()
           + "'. " + summary, null);

@@ -393,6 +393,32 @@ class ResilienceTest {
     assertThat(sluice.chat("m2", "after").status()).isEqualTo(200);
   }
 
+  @Test
+  void aDeploymentThatCannotServeTheRequestIsPassedOverForOneThatCan() {
+    try (var anthropic = dev.sluice.testing.FakeAnthropic.start()) {
+      sluice = TestGateway.start("""
+          models:
+            - name: m
+              deployments:
+                - {id: claude, provider: anthropic, base_url: "${ANTHROPIC}", model: ok}
+                - {id: gpt, provider: openai, base_url: "${UPSTREAM}", model: ok, weight: 0}
+            - name: claude-only
+              deployments:
+                - {id: claude, provider: anthropic, base_url: "${ANTHROPIC}", model: ok}
+          """, Map.of("ANTHROPIC", anthropic.baseUrl(), "UPSTREAM", upstream.baseUrl()));
+      String twoChoices = "{\"model\":\"m\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+      TestGateway.Response served = sluice.post("/v1/chat/completions", twoChoices);
+      assertThat(served.status()).isEqualTo(200);
+      assertThat(served.header("x-sluice-route")).isEqualTo("m/gpt");
+
+      TestGateway.Response refused = sluice.post("/v1/chat/completions", twoChoices.replace("\"m\"", "\"claude-only\""));
+      assertThat(refused.status()).isEqualTo(400);
+      assertThat(refused.error().get("param").asText()).isEqualTo("n");
+      assertThat(anthropic.requests()).isEmpty();
+    }
+  }
+
   static JsonNode parse(String s) {
     try {
       return Json.MAPPER.readTree(s);
