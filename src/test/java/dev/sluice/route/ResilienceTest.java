@@ -1,5 +1,7 @@
 package dev.sluice.route;
 
+import static dev.sluice.testing.TestGateway.parse;
+import static dev.sluice.testing.TestGateway.streamedContent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -364,7 +366,7 @@ class ResilienceTest {
     TestGateway.Response r = sluice.post("/v1/chat/completions", TestGateway.chatBody("m", "slow", true));
 
     assertThat(r.events().getLast()).isEqualTo("[DONE]");
-    assertThat(ProxyTestContent.of(r.events())).isEqualTo("echo: slow");
+    assertThat(streamedContent(r.events())).isEqualTo("echo: slow");
   }
 
   @Test
@@ -416,27 +418,6 @@ class ResilienceTest {
       assertThat(refused.status()).isEqualTo(400);
       assertThat(refused.error().get("param").asText()).isEqualTo("n");
       assertThat(anthropic.requests()).isEmpty();
-    }
-  }
-
-  static JsonNode parse(String s) {
-    try {
-      return Json.MAPPER.readTree(s);
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + s, e);
-    }
-  }
-
-  /** The content a client assembles from the chunks of a stream. */
-  static final class ProxyTestContent {
-    static String of(List<String> events) {
-      StringBuilder sb = new StringBuilder();
-      for (String e : events) {
-        if (e.equals("[DONE]")) continue;
-        JsonNode choices = parse(e).get("choices");
-        if (choices != null && !choices.isEmpty()) sb.append(choices.get(0).at("/delta/content").asText(""));
-      }
-      return sb.toString();
     }
   }
 }

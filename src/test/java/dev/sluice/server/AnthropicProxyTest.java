@@ -1,5 +1,7 @@
 package dev.sluice.server;
 
+import static dev.sluice.testing.TestGateway.parse;
+import static dev.sluice.testing.TestGateway.streamedContent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -151,7 +153,7 @@ class AnthropicProxyTest {
     JsonNode first = parse(events.getFirst());
     assertThat(first.get("object").asText()).isEqualTo("chat.completion.chunk");
     assertThat(first.at("/choices/0/delta/role").asText()).isEqualTo("assistant");
-    assertThat(content(events)).isEqualTo("echo: stream me");
+    assertThat(streamedContent(events)).isEqualTo("echo: stream me");
     JsonNode finish = parse(events.get(events.size() - 3));
     assertThat(finish.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
     JsonNode usage = parse(events.get(events.size() - 2));
@@ -172,7 +174,7 @@ class AnthropicProxyTest {
       assertThat(parse(e).get("choices")).isNotEmpty();
       assertThat(parse(e).has("usage")).isFalse();
     }
-    assertThat(content(events)).isEqualTo("echo: quiet");
+    assertThat(streamedContent(events)).isEqualTo("echo: quiet");
   }
 
   @Test
@@ -303,7 +305,7 @@ class AnthropicProxyTest {
     assertThat(r.status()).isEqualTo(200);
     List<String> events = r.events();
     assertThat(events).doesNotContain("[DONE]");
-    assertThat(content(events.subList(0, events.size() - 1))).isEqualTo("parti");
+    assertThat(streamedContent(events.subList(0, events.size() - 1))).isEqualTo("parti");
     JsonNode error = parse(events.getLast()).get("error");
     assertThat(error.get("message").asText()).contains("HTTP 529").contains("Overloaded");
   }
@@ -348,23 +350,5 @@ class AnthropicProxyTest {
 
   private static ObjectNode chat(String model, String userMessage) {
     return (ObjectNode) parse(TestGateway.chatBody(model, userMessage, false));
-  }
-
-  static JsonNode parse(String s) {
-    try {
-      return Json.MAPPER.readTree(s);
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + s, e);
-    }
-  }
-
-  static String content(List<String> events) {
-    StringBuilder sb = new StringBuilder();
-    for (String e : events) {
-      if (e.equals("[DONE]")) continue;
-      JsonNode choices = parse(e).get("choices");
-      if (choices != null && !choices.isEmpty()) sb.append(choices.get(0).at("/delta/content").asText(""));
-    }
-    return sb.toString();
   }
 }

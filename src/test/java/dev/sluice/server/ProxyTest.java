@@ -1,5 +1,7 @@
 package dev.sluice.server;
 
+import static dev.sluice.testing.TestGateway.parse;
+import static dev.sluice.testing.TestGateway.streamedContent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -115,7 +117,7 @@ class ProxyTest {
     JsonNode usageChunk = parse(events.get(events.size() - 2));
     assertThat(usageChunk.get("choices")).isEmpty();
     assertThat(usageChunk.at("/usage/prompt_tokens").asInt()).isEqualTo(12);
-    assertThat(content(events)).isEqualTo("echo: stream me");
+    assertThat(streamedContent(events)).isEqualTo("echo: stream me");
   }
 
   @Test
@@ -127,7 +129,7 @@ class ProxyTest {
     for (String e : events.subList(0, events.size() - 1)) {
       assertThat(parse(e).get("choices")).isNotEmpty();
     }
-    assertThat(content(events)).isEqualTo("echo: quiet");
+    assertThat(streamedContent(events)).isEqualTo("echo: quiet");
     assertThat(upstream.requests().getFirst().body().at("/stream_options/include_usage").asBoolean()).isTrue();
   }
 
@@ -175,23 +177,5 @@ class ProxyTest {
     TestGateway.Response ready = sluice.get("/readyz");
     assertThat(ready.status()).isEqualTo(200);
     assertThat(ready.json().get("status").asText()).isEqualTo("ready");
-  }
-
-  static JsonNode parse(String s) {
-    try {
-      return Json.MAPPER.readTree(s);
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + s, e);
-    }
-  }
-
-  static String content(java.util.List<String> events) {
-    StringBuilder sb = new StringBuilder();
-    for (String e : events) {
-      if (e.equals("[DONE]")) continue;
-      JsonNode choices = parse(e).get("choices");
-      if (choices != null && !choices.isEmpty()) sb.append(choices.get(0).at("/delta/content").asText(""));
-    }
-    return sb.toString();
   }
 }

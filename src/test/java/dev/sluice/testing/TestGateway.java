@@ -94,6 +94,26 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /** Parses JSON text, failing the test when it is not JSON. */
+  public static JsonNode parse(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + json, e);
+    }
+  }
+
+  /** The text a client assembles from the content deltas of a stream's events. */
+  public static String streamedContent(List<String> events) {
+    StringBuilder sb = new StringBuilder();
+    for (String e : events) {
+      if (e.equals("[DONE]")) continue;
+      JsonNode choices = parse(e).get("choices");
+      if (choices != null && !choices.isEmpty()) sb.append(choices.get(0).at("/delta/content").asText(""));
+    }
+    return sb.toString();
+  }
+
   public Response post(String path, String body, String... headers) {
     return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
         .POST(HttpRequest.BodyPublishers.ofString(body)), headers);
