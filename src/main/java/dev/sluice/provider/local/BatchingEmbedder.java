@@ -217,22 +217,17 @@ final class BatchingEmbedder implements Embedder {
       try {
         run(batch);
       } catch (Throwable t) {
-        // Not expected (run catches the model's exceptions per text); keep the embedder alive.
+        // A bug, not a model failure (run contains those per text): fail this batch's calls and
+        // hand the rest of the queue to a fresh drain, so the embedder keeps serving.
         for (Slice s : batch) s.job.fail(t);
+        log.error("{}: a batch failed unexpectedly", model, t);
         synchronized (lock) {
           draining = false;
         }
-        log.error("{}: a batch failed unexpectedly", model, t);
-        if (hasQueued()) resume();
+        resume();
         if (t instanceof Error error) throw error;
         return;
       }
-    }
-  }
-
-  private boolean hasQueued() {
-    synchronized (lock) {
-      return !queue.isEmpty();
     }
   }
 
