@@ -5,6 +5,9 @@ import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.provider.HttpExchange;
 import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.provider.anthropic.AnthropicProvider;
+import dev.sluice.provider.local.Embedder;
+import dev.sluice.provider.local.LocalEmbeddingsProvider;
+import dev.sluice.provider.local.MiniLm;
 import dev.sluice.provider.openai.OpenAiProvider;
 import dev.sluice.route.Catalog;
 import dev.sluice.server.HttpEdge;
@@ -108,6 +111,14 @@ public final class Gateway implements AutoCloseable {
     return vertx;
   }
 
+  /**
+   * The in-process embedding model, shared by every {@code local} deployment and by anything else
+   * in the gateway that embeds text. Started by the first local deployment, or here on first use.
+   */
+  public Embedder embedder() {
+    return providers.localEmbedder();
+  }
+
   private Snapshot snapshot(GatewayConfig config, Catalog previous) {
     Catalog catalog = Catalog.build(config, providers::create, previous);
     return new Snapshot(config, catalog, Pipelines.modelCall(catalog, vertx, nanoClock), Instant.now().getEpochSecond());
@@ -161,6 +172,7 @@ public final class Gateway implements AutoCloseable {
   /** Creates providers per deployment kind; the in-process model is one shared instance. */
   private static final class Providers {
     private final HttpExchange exchange;
+    private Embedder embedder; // guarded by this; started by the first local deployment
 
     Providers(HttpExchange exchange) {
       this.exchange = exchange;
@@ -170,10 +182,18 @@ public final class Gateway implements AutoCloseable {
       return switch (d.provider()) {
         case OPENAI -> new OpenAiProvider(d, exchange);
         case ANTHROPIC -> new AnthropicProvider(d, exchange, InstantSource.system());
-        case LOCAL -> throw new UnsupportedOperationException("local provider not yet wired");
+        case LOCAL -> new LocalEmbeddingsProvider(localEmbedder());
       };
     }
 
-    void close() {}
+    /** The shared embedder; its model loads on its own thread, so this never blocks for long. */
+    synchronized Embedder localEmbedder() {
+      if (embedder == null) embedder = MiniLm.start();
+      return embedder;
+    }
+
+    synchronized void close() {
+      if (embedder != null) embedder.close();
+    }
   }
 }

@@ -196,7 +196,11 @@ public final class ConfigLoader {
       }
     };
     if (kind == ProviderKind.LOCAL) {
-      upstreamModel = Optional.of(upstreamModel.orElse("all-minilm-l6-v2"));
+      if (upstreamModel.isPresent() && !upstreamModel.get().equals("all-minilm-l6-v2")) {
+        n.problemAt("model", "'" + n.path() + ".model' is '" + upstreamModel.get()
+            + "', but provider local serves only all-minilm-l6-v2 (omit 'model' to use it)");
+      }
+      upstreamModel = Optional.of("all-minilm-l6-v2");
     }
     if (pool == null) {
       pool = kind == ProviderKind.LOCAL ? "cpu" : "default";
