@@ -68,8 +68,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     List<String> names = new ArrayList<>();
     for (ModelConfig m : gatewayConfig.models()) names.add(m.name());
-    log.info("Sluice listening on http://{}:{}/v1 ({} models: {})", gatewayConfig.listen().host(), gateway.port(),
-        names.size(), String.join(", ", names));
+    log.info("Sluice listening on http://{}:{}/v1 ({} {}: {})", gatewayConfig.listen().host(), gateway.port(),
+        names.size(), names.size() == 1 ? "model" : "models", String.join(", ", names));
 
     ConfigWatcher watcher = null;
     if (file != null) {
