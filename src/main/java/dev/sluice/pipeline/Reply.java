@@ -1,6 +1,6 @@
 package dev.sluice.pipeline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.JsonBody;
 import dev.sluice.stream.ChunkStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,9 +19,9 @@ public sealed interface Reply permits Reply.Complete, Reply.Streaming {
 
   Reply withHeader(String name, String value);
 
-  /** A complete JSON response body (OpenAI format). */
-  record Complete(ObjectNode body, Served served, Map<String, String> headers) implements Reply {
-    public Complete(ObjectNode body, Served served) {
+  /** A complete JSON response body (OpenAI format), passed on as received unless a stage replaces it. */
+  record Complete(JsonBody body, Served served, Map<String, String> headers) implements Reply {
+    public Complete(JsonBody body, Served served) {
       this(body, served, Map.of());
     }
 

@@ -1,6 +1,6 @@
 package dev.sluice.provider;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.JsonBody;
 import dev.sluice.config.GatewayConfig.Timeouts;
 import dev.sluice.error.GatewayError;
 import dev.sluice.provider.UpstreamFailure.TimedOut.Phase;
@@ -42,36 +42,34 @@ public final class HttpExchange {
   /** What to send. */
   public record Post(String url, MultiMap headers, Buffer body, Timeouts timeouts, long deadlineNanos) {}
 
-  /** POSTs and decodes one JSON answer with {@code decode}, which throws {@link UpstreamException} on a bad body. */
-  public Future<ObjectNode> json(Post post, Function<Buffer, ObjectNode> decode) {
-    Promise<ObjectNode> result = Promise.promise();
-    long firstByteMs = Math.max(1, Math.min(post.timeouts().firstByte().toMillis(), remainingMs(post)));
-    Phase firstPhase = firstByteMs < post.timeouts().firstByte().toMillis() ? Phase.TOTAL : Phase.FIRST_BYTE;
+  /**
+   * POSTs and decodes one JSON answer with {@code decode}, which throws {@link UpstreamException} on
+   * a bad body. A non-streaming upstream sends its first byte when the answer is ready, so one
+   * timer covers the whole exchange: the first-byte timeout, or what is left of the total.
+   */
+  public Future<JsonBody> json(Post post, Function<Buffer, JsonBody> decode) {
+    Promise<JsonBody> result = Promise.promise();
+    long limitMs = Math.max(1, Math.min(post.timeouts().firstByte().toMillis(), remainingMs(post)));
+    Phase phase = limitMs < post.timeouts().firstByte().toMillis() ? Phase.TOTAL : Phase.FIRST_BYTE;
     open(post).onComplete(opened -> {
       if (opened.failed()) {
         result.tryFail(opened.cause());
         return;
       }
       HttpClientRequest request = opened.result();
-      long[] timer = {vertx.setTimer(firstByteMs, id -> {
-        result.tryFail(new UpstreamException(new UpstreamFailure.TimedOut(firstPhase, Duration.ofMillis(firstByteMs))));
+      long timer = vertx.setTimer(limitMs, id -> {
+        result.tryFail(new UpstreamException(new UpstreamFailure.TimedOut(phase, Duration.ofMillis(limitMs))));
         request.reset();
-      })};
+      });
       request.send(post.body()).onComplete(sent -> {
         if (sent.failed()) {
-          vertx.cancelTimer(timer[0]);
+          vertx.cancelTimer(timer);
           result.tryFail(new UpstreamException(new UpstreamFailure.Broken(describe(sent.cause()))));
           return;
         }
         HttpClientResponse response = sent.result();
-        vertx.cancelTimer(timer[0]);
-        long restMs = Math.max(1, remainingMs(post));
-        timer[0] = vertx.setTimer(restMs, id -> {
-          result.tryFail(new UpstreamException(new UpstreamFailure.TimedOut(Phase.TOTAL, Duration.ofMillis(restMs))));
-          request.reset();
-        });
         response.body().onComplete(read -> {
-          vertx.cancelTimer(timer[0]);
+          vertx.cancelTimer(timer);
           if (read.failed()) {
             result.tryFail(new UpstreamException(new UpstreamFailure.Broken(describe(read.cause()))));
             return;

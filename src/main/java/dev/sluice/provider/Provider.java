@@ -1,6 +1,6 @@
 package dev.sluice.provider;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.JsonBody;
 import dev.sluice.stream.ChunkStream;
 import io.vertx.core.Future;
 
@@ -15,7 +15,7 @@ import io.vertx.core.Future;
 public interface Provider {
 
   /** One non-streaming chat completion; the answer is an OpenAI {@code chat.completion} object. */
-  Future<ObjectNode> chat(ProviderRequest request);
+  Future<JsonBody> chat(ProviderRequest request);
 
   /**
    * One streaming chat completion. The future completes when the first chunk has arrived (so a

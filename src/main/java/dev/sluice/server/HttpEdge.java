@@ -191,7 +191,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     switch (reply) {
       case Reply.Complete c -> {
         headers.set("content-type", "application/json");
-        response.end(toBuffer(c.body()));
+        response.end(c.body().bytes());
       }
       case Reply.Streaming s -> {
         headers.set("content-type", "text/event-stream; charset=utf-8");

@@ -370,6 +370,25 @@ class ResilienceTest {
   }
 
   @Test
+  void eachChunkReachesTheClientWhenItArrivesNotWhenTheStreamEnds() throws Exception {
+    start(twoDeployments("slow-stream-200", "ok", "timeouts: {idle: 2s}"));
+    var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(sluice.baseUrl() + "/chat/completions"))
+        .header("content-type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(TestGateway.chatBody("m", "drip", true))).build();
+
+    long t0 = System.nanoTime();
+    var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofLines());
+    List<Long> arrivals = new ArrayList<>();
+    response.body().filter(line -> line.startsWith("data:")).forEach(line -> arrivals.add((System.nanoTime() - t0) / 1_000_000));
+
+    // 5 events (role, 3 contents, finish) 200 ms apart, then [DONE]
+    assertThat(arrivals).hasSize(6);
+    assertThat(arrivals.get(1) - arrivals.get(0)).isGreaterThan(120);
+    assertThat(arrivals.getLast() - arrivals.getFirst()).isGreaterThan(600);
+  }
+
+  @Test
   void aMalformedStreamEventBeforeAnyChunkIsRetriedElsewhere() {
     start(twoDeployments("malformed", "ok", "").replace("max_retries: 2", "max_retries: 0"));
 

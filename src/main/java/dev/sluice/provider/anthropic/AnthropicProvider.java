@@ -1,6 +1,6 @@
 package dev.sluice.provider.anthropic;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.JsonBody;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.error.GatewayException;
 import dev.sluice.provider.HttpExchange;
@@ -56,7 +56,7 @@ public final class AnthropicProvider implements Provider {
   }
 
   @Override
-  public Future<ObjectNode> chat(ProviderRequest r) {
+  public Future<JsonBody> chat(ProviderRequest r) {
     Buffer body;
     try {
       body = AnthropicCodec.requestBody(r.call().body(), r.upstreamModel(), false);
@@ -64,7 +64,8 @@ public final class AnthropicProvider implements Provider {
       return Future.failedFuture(refused);
     }
     long created = clock.instant().getEpochSecond();
-    return exchange.json(post(body, r), answer -> AnthropicCodec.completion(AnthropicCodec.parseMessage(answer), created));
+    return exchange.json(post(body, r),
+        answer -> JsonBody.of(AnthropicCodec.completion(AnthropicCodec.parseMessage(answer), created)));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.sluice.provider.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.JsonBody;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
 import dev.sluice.provider.EmbeddingsProvider;
@@ -41,7 +42,7 @@ public final class LocalEmbeddingsProvider implements EmbeddingsProvider {
   }
 
   @Override
-  public Future<ObjectNode> embeddings(ProviderRequest request) {
+  public Future<JsonBody> embeddings(ProviderRequest request) {
     LocalEmbeddingsCodec.Request r;
     try {
       r = LocalEmbeddingsCodec.request(request.call().body(), embedder.model(), embedder.dimensions());
@@ -52,7 +53,7 @@ public final class LocalEmbeddingsProvider implements EmbeddingsProvider {
         ? Future.succeededFuture(LocalEmbeddingsCodec.response(ar.result().vectors(), ar.result().tokens(),
             embedder.model(), r.base64()))
         : Future.failedFuture(translate(ar.cause())));
-    return withDeadline(answer, request.deadlineNanos());
+    return withDeadline(answer, request.deadlineNanos()).map(JsonBody::of);
   }
 
   private Throwable translate(Throwable cause) {

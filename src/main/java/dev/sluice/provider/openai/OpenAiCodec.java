@@ -1,9 +1,12 @@
 package dev.sluice.provider.openai;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Json;
+import dev.sluice.api.JsonBody;
 import dev.sluice.provider.StreamDecoder;
 import dev.sluice.provider.UpstreamException;
 import dev.sluice.provider.UpstreamFailure;
@@ -93,34 +96,48 @@ public final class OpenAiCodec {
     g.writeEndObject();
   }
 
-  /** Parses a JSON answer; anything but a JSON object is a malformed answer. */
-  public static ObjectNode parseObject(Buffer body) {
-    try {
-      JsonNode node = Json.MAPPER.readTree(body.getBytes());
-      if (node instanceof ObjectNode o) return o;
-      throw new UpstreamException(new UpstreamFailure.Malformed("expected a JSON object, got " + node.getNodeType().toString().toLowerCase()));
+
+  /**
+   * Checks, without building a tree, that an upstream answer is one well-formed JSON object with
+   * the array field every client reads ({@code choices}, {@code data}), and keeps its bytes to pass
+   * on untouched.
+   */
+  static JsonBody checkObjectWithArray(Buffer body, String arrayField) {
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(body.getBytes())) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new UpstreamException(new UpstreamFailure.Malformed("expected a JSON object"));
+      }
+      boolean found = false;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (name.equals(arrayField) && value == JsonToken.START_ARRAY) found = true;
+        p.skipChildren();
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        throw new UpstreamException(new UpstreamFailure.Malformed("not a single JSON object"));
+      }
+      if (!found) {
+        throw new UpstreamException(new UpstreamFailure.Malformed("the answer has no '" + arrayField + "' array"));
+      }
+      return JsonBody.ofBytes(body);
     } catch (IOException e) {
       throw new UpstreamException(new UpstreamFailure.Malformed("not valid JSON (" + firstLine(e.getMessage()) + ")"));
     }
   }
 
-  /** Parses a chat completion and checks it has the {@code choices} every client reads. */
-  public static ObjectNode parseChatCompletion(Buffer body) {
-    ObjectNode o = parseObject(body);
-    if (!o.path("choices").isArray()) {
-      throw new UpstreamException(new UpstreamFailure.Malformed("the answer has no 'choices' array"));
-    }
-    return o;
+  /** A chat completion, checked and kept as received. */
+  public static JsonBody checkChatCompletion(Buffer body) {
+    return checkObjectWithArray(body, "choices");
   }
 
-  /** Parses an embeddings answer and checks it has its {@code data} array. */
-  public static ObjectNode parseEmbeddings(Buffer body) {
-    ObjectNode o = parseObject(body);
-    if (!o.path("data").isArray()) {
-      throw new UpstreamException(new UpstreamFailure.Malformed("the answer has no 'data' array"));
-    }
-    return o;
+  /** An embeddings answer, checked and kept as received. */
+  public static JsonBody checkEmbeddings(Buffer body) {
+    return checkObjectWithArray(body, "data");
   }
+
+
 
   /** Decodes an OpenAI chunk stream: one chunk per event, {@code [DONE]} ends it, an error event fails it. */
   public static StreamDecoder streamDecoder() {

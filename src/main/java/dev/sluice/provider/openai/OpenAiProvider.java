@@ -1,6 +1,6 @@
 package dev.sluice.provider.openai;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.JsonBody;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.provider.EmbeddingsProvider;
 import dev.sluice.provider.HttpExchange;
@@ -42,9 +42,9 @@ public final class OpenAiProvider implements Provider, EmbeddingsProvider {
   }
 
   @Override
-  public Future<ObjectNode> chat(ProviderRequest r) {
+  public Future<JsonBody> chat(ProviderRequest r) {
     return exchange.json(post(chatUrl, OpenAiCodec.chatRequest(r.call().body(), r.upstreamModel(), false), r),
-        OpenAiCodec::parseChatCompletion);
+        OpenAiCodec::checkChatCompletion);
   }
 
   @Override
@@ -54,9 +54,9 @@ public final class OpenAiProvider implements Provider, EmbeddingsProvider {
   }
 
   @Override
-  public Future<ObjectNode> embeddings(ProviderRequest r) {
+  public Future<JsonBody> embeddings(ProviderRequest r) {
     return exchange.json(post(embeddingsUrl, OpenAiCodec.embeddingsRequest(r.call().body(), r.upstreamModel()), r),
-        OpenAiCodec::parseEmbeddings);
+        OpenAiCodec::checkEmbeddings);
   }
 
   private HttpExchange.Post post(String url, io.vertx.core.buffer.Buffer body, ProviderRequest r) {
