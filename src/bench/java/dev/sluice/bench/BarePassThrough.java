@@ -42,7 +42,7 @@ public final class BarePassThrough extends VerticleBase {
     this.blocking = blocking;
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws InterruptedException {
     int port = Integer.parseInt(args[0]);
     java.net.URI upstream = java.net.URI.create(args[1]);
     boolean virtual = args.length > 2 && args[2].equals("--virtual-threads");
@@ -56,6 +56,8 @@ public final class BarePassThrough extends VerticleBase {
           err.printStackTrace();
           System.exit(1);
         });
+    // Virtual-thread verticles leave no non-daemon thread behind: keep the process alive.
+    Thread.currentThread().join();
   }
 
   @Override
