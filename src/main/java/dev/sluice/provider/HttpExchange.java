@@ -40,7 +40,24 @@ public final class HttpExchange {
   }
 
   /** What to send. */
-  public record Post(String url, MultiMap headers, Buffer body, Timeouts timeouts, long deadlineNanos) {}
+  public record Post(Endpoint endpoint, MultiMap headers, Buffer body, Timeouts timeouts, long deadlineNanos) {}
+
+  /** An upstream URL, taken apart once when a provider is created rather than on every call. */
+  public record Endpoint(String host, int port, boolean ssl, String uri) {
+    public static Endpoint of(String url) {
+      java.net.URI u = java.net.URI.create(url);
+      boolean ssl = "https".equalsIgnoreCase(u.getScheme());
+      int port = u.getPort() != -1 ? u.getPort() : (ssl ? 443 : 80);
+      String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+      String uri = u.getRawQuery() == null ? path : path + "?" + u.getRawQuery();
+      return new Endpoint(u.getHost(), port, ssl, uri);
+    }
+
+    @Override
+    public String toString() {
+      return (ssl ? "https://" : "http://") + host + ":" + port + uri;
+    }
+  }
 
   /**
    * POSTs and decodes one JSON answer with {@code decode}, which throws {@link UpstreamException} on
@@ -260,7 +277,10 @@ public final class HttpExchange {
   private Future<HttpClientRequest> open(Post post) {
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
-        .setAbsoluteURI(post.url())
+        .setHost(post.endpoint().host())
+        .setPort(post.endpoint().port())
+        .setSsl(post.endpoint().ssl())
+        .setURI(post.endpoint().uri())
         .setConnectTimeout(Math.max(1, Math.min(post.timeouts().connect().toMillis(), remainingMs(post))))
         .setHeaders(post.headers());
     return http.client().request(options).recover(err -> Future.failedFuture(new UpstreamException(

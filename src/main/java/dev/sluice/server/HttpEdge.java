@@ -20,6 +20,7 @@ import dev.sluice.route.Deployment;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -39,8 +40,11 @@ import org.slf4j.LoggerFactory;
 public final class HttpEdge implements Handler<HttpServerRequest> {
   private static final Logger log = LoggerFactory.getLogger(HttpEdge.class);
 
-  static final String REQUEST_ID = "X-Sluice-Request-Id";
-  static final String ROUTE = "X-Sluice-Route";
+  // Header names made once: Vert.x checks a plain String name on every use.
+  static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("X-Sluice-Request-Id");
+  static final CharSequence ROUTE = HttpHeaders.createOptimized("X-Sluice-Route");
+  private static final CharSequence CONTENT_TYPE = HttpHeaders.CONTENT_TYPE;
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 
   private final Supplier<Snapshot> snapshots;
   private final LongSupplier nanoClock;
@@ -190,7 +194,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     for (Map.Entry<String, String> h : reply.headers().entrySet()) headers.set(h.getKey(), h.getValue());
     switch (reply) {
       case Reply.Complete c -> {
-        headers.set("content-type", "application/json");
+        headers.set(CONTENT_TYPE, JSON);
         response.end(c.body().bytes());
       }
       case Reply.Streaming s -> {
@@ -333,7 +337,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   private void sendJson(Exchange x, int status, JsonNode body) {
     HttpServerResponse r = x.response();
     r.setStatusCode(status);
-    r.headers().set("content-type", "application/json").set(REQUEST_ID, x.requestId());
+    r.headers().set(CONTENT_TYPE, JSON).set(REQUEST_ID, x.requestId());
     r.end(toBuffer(body));
   }
 
@@ -350,7 +354,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     }
     ErrorWire.Response wire = ErrorWire.of(error);
     r.setStatusCode(wire.status());
-    r.headers().set("content-type", "application/json").set(REQUEST_ID, x.requestId());
+    r.headers().set(CONTENT_TYPE, JSON).set(REQUEST_ID, x.requestId());
     wire.headers().forEach(r.headers()::set);
     boolean http1 = x.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
     if (closeAfter && http1) r.headers().set("connection", "close");

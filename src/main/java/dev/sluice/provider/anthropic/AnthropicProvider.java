@@ -32,7 +32,7 @@ public final class AnthropicProvider implements Provider {
   private final DeploymentConfig deployment;
   private final HttpExchange exchange;
   private final InstantSource clock;
-  private final String messagesUrl;
+  private final HttpExchange.Endpoint messagesUrl;
   private final MultiMap headers;
 
   /** @param clock gives the {@code created} time of answers, which Anthropic does not send */
@@ -41,7 +41,7 @@ public final class AnthropicProvider implements Provider {
     this.exchange = exchange;
     this.clock = clock;
     String base = deployment.baseUrl().toString();
-    this.messagesUrl = base.endsWith("/v1") ? base + "/messages" : base + "/v1/messages";
+    this.messagesUrl = HttpExchange.Endpoint.of(base.endsWith("/v1") ? base + "/messages" : base + "/v1/messages");
     MultiMap h = MultiMap.caseInsensitiveMultiMap();
     h.add("content-type", "application/json");
     h.add("accept", "application/json, text/event-stream");

@@ -19,16 +19,16 @@ import java.util.Map;
 public final class OpenAiProvider implements Provider, EmbeddingsProvider {
   private final DeploymentConfig deployment;
   private final HttpExchange exchange;
-  private final String chatUrl;
-  private final String embeddingsUrl;
+  private final HttpExchange.Endpoint chatUrl;
+  private final HttpExchange.Endpoint embeddingsUrl;
   private final MultiMap baseHeaders;
 
   public OpenAiProvider(DeploymentConfig deployment, HttpExchange exchange) {
     this.deployment = deployment;
     this.exchange = exchange;
     String base = deployment.baseUrl().toString();
-    this.chatUrl = base + "/chat/completions";
-    this.embeddingsUrl = base + "/embeddings";
+    this.chatUrl = HttpExchange.Endpoint.of(base + "/chat/completions");
+    this.embeddingsUrl = HttpExchange.Endpoint.of(base + "/embeddings");
     MultiMap h = MultiMap.caseInsensitiveMultiMap();
     h.add("content-type", "application/json");
     h.add("accept", "application/json, text/event-stream");
@@ -59,7 +59,7 @@ public final class OpenAiProvider implements Provider, EmbeddingsProvider {
         OpenAiCodec::checkEmbeddings);
   }
 
-  private HttpExchange.Post post(String url, io.vertx.core.buffer.Buffer body, ProviderRequest r) {
+  private HttpExchange.Post post(HttpExchange.Endpoint url, io.vertx.core.buffer.Buffer body, ProviderRequest r) {
     return new HttpExchange.Post(url, baseHeaders, body, deployment.timeouts(), r.deadlineNanos());
   }
 }
