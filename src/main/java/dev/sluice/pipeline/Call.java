@@ -15,6 +15,8 @@ import io.vertx.core.MultiMap;
  * @param includeUsage whether the client asked for the final usage chunk of a stream
  * @param headers the client's request headers (read-only)
  * @param principal who is calling; {@code null} until the identify stage has run
+ * @param attribution what the request is spent on (feature, user, run, tags)
+ * @param trace what happened while serving it, filled in by the stages
  * @param startNanos when the request arrived, on the gateway's nano clock
  * @param deadlineNanos when the request must be answered by, all retries included
  */
@@ -27,11 +29,14 @@ public record Call(
     boolean includeUsage,
     MultiMap headers,
     Principal principal,
+    Attribution attribution,
+    RequestTrace trace,
     GatewayConfig config,
     long startNanos,
     long deadlineNanos) {
 
   public Call withPrincipal(Principal p) {
-    return new Call(requestId, operation, body, model, stream, includeUsage, headers, p, config, startNanos, deadlineNanos);
+    return new Call(requestId, operation, body, model, stream, includeUsage, headers, p, attribution, trace, config,
+        startNanos, deadlineNanos);
   }
 }

@@ -2,20 +2,20 @@ package dev.sluice.route;
 
 import dev.sluice.error.GatewayError;
 import dev.sluice.pipeline.Reply;
+import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.provider.UpstreamException;
 import dev.sluice.provider.UpstreamFailure;
-import dev.sluice.stream.Chunk;
 import dev.sluice.stream.ChunkStream;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * Per attempt: keeps a deployment within its limits and its circuit breaker informed. Refuses
- * (as {@link UpstreamFailure.Skipped}) an attempt on a deployment whose breaker is open, that asked
- * us to back off, or that is at {@code max_concurrency}; otherwise counts the attempt in flight
- * until it ends (for a stream: until the stream ends or the client goes away) and reports the
- * outcome to the breaker.
+ * Per attempt: keeps a deployment within its limits and its circuit breaker informed, and records
+ * the attempt in the request's trace. Refuses (as {@link UpstreamFailure.Skipped}) an attempt on a
+ * deployment whose breaker is open, that asked us to back off, or that is at
+ * {@code max_concurrency}; otherwise counts the attempt in flight until it ends (for a stream:
+ * until the stream ends or the client goes away) and reports the outcome to the breaker.
  */
 public final class DeploymentGuardStage implements AttemptStage {
   private static final Duration DEFAULT_COOLDOWN_ON_429 = Duration.ofSeconds(1);
@@ -43,6 +43,7 @@ public final class DeploymentGuardStage implements AttemptStage {
       long wait = state.breaker().nanosUntilProbe(now);
       return skipped("circuit open after repeated failures (next probe in " + millis(wait) + " ms)", wait);
     }
+    InFlight inFlight = new InFlight(attempt, now);
     Future<Reply> result;
     try {
       result = next.proceed(attempt);
@@ -51,24 +52,44 @@ public final class DeploymentGuardStage implements AttemptStage {
     }
     return result.transform(ar -> {
       if (ar.failed()) {
-        state.releaseSlot();
-        onFailure(state, ar.cause());
+        inFlight.failed(ar.cause());
         return Future.failedFuture(ar.cause());
       }
       Reply reply = ar.result();
       if (reply instanceof Reply.Streaming s) {
-        return Future.succeededFuture(s.withChunks(s.chunks().observed(new StreamEnd(state))));
+        return Future.succeededFuture(s.withChunks(s.chunks().observed(inFlight)));
       }
-      state.releaseSlot();
-      state.breaker().onSuccess(nanoClock.getAsLong());
+      inFlight.succeeded();
       return Future.succeededFuture(reply);
     });
   }
 
-  private void onFailure(DeploymentState state, Throwable cause) {
-    long now = nanoClock.getAsLong();
-    if (cause instanceof UpstreamException ue) {
+  /** One attempt in flight: ends exactly once, by success, failure, or the client going away. */
+  private final class InFlight implements ChunkStream.Observer {
+    private final Attempt attempt;
+    private final DeploymentState state;
+    private final long startNanos;
+    private boolean done;
+
+    InFlight(Attempt attempt, long startNanos) {
+      this.attempt = attempt;
+      this.state = attempt.target().deployment().state();
+      this.startNanos = startNanos;
+    }
+
+    void succeeded() {
+      if (end(200, null)) state.breaker().onSuccess(nanoClock.getAsLong());
+    }
+
+    void failed(Throwable cause) {
+      if (!(cause instanceof UpstreamException ue)) {
+        if (end(0, "not sent: " + describe(cause))) state.breaker().onNeutral();
+        return;
+      }
       UpstreamFailure f = ue.failure();
+      int status = f instanceof UpstreamFailure.ErrorStatus e ? e.status() : 0;
+      if (!end(status, f.summary())) return;
+      long now = nanoClock.getAsLong();
       if (f instanceof UpstreamFailure.ErrorStatus e && e.status() == 429) {
         Duration wait = e.retryAfter() != null ? e.retryAfter() : DEFAULT_COOLDOWN_ON_429;
         state.coolUntil(now + wait.toNanos());
@@ -78,47 +99,39 @@ public final class DeploymentGuardStage implements AttemptStage {
       } else {
         state.breaker().onNeutral();
       }
-    } else {
-      state.breaker().onNeutral();
     }
-  }
-
-  /** Releases the slot when a stream ends, and tells the breaker how it went. */
-  private final class StreamEnd implements ChunkStream.Observer {
-    private final DeploymentState state;
-    private boolean done;
-
-    StreamEnd(DeploymentState state) {
-      this.state = state;
-    }
-
-    @Override
-    public void onChunk(Chunk chunk) {}
 
     @Override
     public void onComplete() {
-      finish(true);
+      succeeded();
     }
 
     @Override
     public void onError(GatewayError error) {
-      finish(false);
+      if (end(200, error.message())) state.breaker().onFailure(nanoClock.getAsLong());
     }
 
     @Override
     public void onCancel() {
-      if (done) return;
-      done = true;
-      state.releaseSlot();
-      state.breaker().onNeutral();
+      if (end(200, "client went away")) state.breaker().onNeutral();
     }
 
-    private void finish(boolean ok) {
-      if (done) return;
+    /** Releases the slot and records the attempt; false when the attempt had already ended. */
+    private boolean end(int status, String error) {
+      if (done) return false;
       done = true;
       state.releaseSlot();
-      if (ok) state.breaker().onSuccess(nanoClock.getAsLong()); else state.breaker().onFailure(nanoClock.getAsLong());
+      Deployment d = attempt.target().deployment();
+      long micros = (nanoClock.getAsLong() - startNanos) / 1_000;
+      attempt.call().trace().attempt(new RequestTrace.Attempt(attempt.target().route(), d.id(),
+          d.config().provider().wireName(), d.config().pool(), status, error, micros));
+      return true;
     }
+  }
+
+  /** A short, safe description of a failure that is not an upstream one, for the trace. */
+  private static String describe(Throwable t) {
+    return t instanceof dev.sluice.error.GatewayException ge ? ge.error().message() : t.getClass().getSimpleName();
   }
 
   private static Future<Reply> skipped(String reason, long waitNanos) {

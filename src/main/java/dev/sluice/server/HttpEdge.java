@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.AttributionReader;
 import dev.sluice.api.Json;
 import dev.sluice.api.RequestValidator;
 import dev.sluice.auth.IdentifyStage;
@@ -13,9 +14,11 @@ import dev.sluice.config.GatewayConfig.ModelConfig;
 import dev.sluice.error.ErrorWire;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
+import dev.sluice.pipeline.Attribution;
 import dev.sluice.pipeline.Call;
 import dev.sluice.pipeline.Operation;
 import dev.sluice.pipeline.Reply;
+import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.route.Deployment;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -178,8 +181,9 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     boolean stream = operation == Operation.CHAT_COMPLETIONS && body.path("stream").asBoolean(false);
     boolean includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
     long deadline = x.startNanos() + config.timeouts().total().toNanos();
+    Attribution attribution = AttributionReader.read(x.request().headers(), body);
     return new Call(x.requestId(), operation, body, model, stream, includeUsage, x.request().headers(), null,
-        config, x.startNanos(), deadline);
+        attribution, new RequestTrace(), config, x.startNanos(), deadline);
   }
 
   private void writeReply(Exchange x, Call call, Reply reply) {
@@ -357,11 +361,38 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     r.headers().set(CONTENT_TYPE, JSON).set(REQUEST_ID, x.requestId());
     wire.headers().forEach(r.headers()::set);
     boolean http1 = x.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
-    if (closeAfter && http1) r.headers().set("connection", "close");
-    r.end(toBuffer(wire.body())).onComplete(v -> {
-      // HTTP/1.x cannot skip the unread rest of the body; HTTP/2 resets just this stream.
-      if (closeAfter && http1) x.request().connection().close();
+    if (closeAfter && http1) {
+      r.headers().set("connection", "close");
+      discardRestOfBody(x);
+    }
+    r.end(toBuffer(wire.body()));
+  }
+
+  /**
+   * After refusing a body that is too large, reads and drops the rest of it for a moment before
+   * closing the connection: closing at once would reset the connection under a client that is
+   * still sending, and it would never see the 413.
+   */
+  private void discardRestOfBody(Exchange x) {
+    HttpServerRequest req = x.request();
+    long cap = 16 * x.snapshot().config().maxRequestBody();
+    long[] dropped = {0};
+    var vertx = io.vertx.core.Vertx.currentContext().owner();
+    long timer = vertx.setTimer(2_000, id -> req.connection().close());
+    req.handler(chunk -> {
+      dropped[0] += chunk.length();
+      if (dropped[0] > cap) {
+        vertx.cancelTimer(timer);
+        req.connection().close();
+      }
     });
+    req.endHandler(v -> {
+      vertx.cancelTimer(timer);
+      req.response().endHandler(e -> req.connection().close());
+      if (req.response().ended()) req.connection().close();
+    });
+    req.exceptionHandler(err -> vertx.cancelTimer(timer));
+    req.resume();
   }
 
   private static Buffer toBuffer(JsonNode node) {

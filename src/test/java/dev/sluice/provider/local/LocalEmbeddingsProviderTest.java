@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Json;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
+import dev.sluice.pipeline.Attribution;
 import dev.sluice.pipeline.Call;
+import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.pipeline.Operation;
 import dev.sluice.provider.ProviderRequest;
 import dev.sluice.provider.UpstreamException;
@@ -133,7 +135,8 @@ class LocalEmbeddingsProviderTest {
     LocalEmbeddingsProvider provider = new LocalEmbeddingsProvider(new FakeEmbedder(answer));
     ProviderRequest request = new ProviderRequest(new Call("req_1", Operation.EMBEDDINGS,
         parse("{\"model\":\"all-minilm-l6-v2\",\"input\":[\"a\",\"b\",\"c\"]}"), "all-minilm-l6-v2", false, false,
-        MultiMap.caseInsensitiveMultiMap(), null, null, 0, deadlineNanos), "all-minilm-l6-v2", deadlineNanos);
+        MultiMap.caseInsensitiveMultiMap(), null, Attribution.NONE, new RequestTrace(), null, 0, deadlineNanos),
+        "all-minilm-l6-v2", deadlineNanos);
     CompletableFuture<Throwable> failure = new CompletableFuture<>();
     Runnable run = () -> provider.embeddings(request).onComplete(ar ->
         failure.complete(ar.failed() ? ar.cause() : new AssertionError("expected a failure, got " + ar.result())));

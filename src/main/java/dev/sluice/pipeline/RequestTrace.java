@@ -1,0 +1,50 @@
+package dev.sluice.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What happened while one request was served, written by the stages as it happens and read by
+ * the meter when the request ends: each upstream attempt, and amounts that per-attempt stages know
+ * best (the share of a self-hosted deployment's hourly cost).
+ *
+ * <p>Not thread-safe by design: a request runs on one event loop from start to end.
+ */
+public final class RequestTrace {
+
+  /**
+   * One upstream attempt.
+   *
+   * @param status the upstream's HTTP status, 0 when no answer came
+   * @param error a short description of the failure, or {@code null} on success
+   */
+  public record Attempt(String model, String deployment, String provider, String pool, int status, String error,
+      long latencyMicros) {}
+
+  private final List<Attempt> attempts = new ArrayList<>(2);
+  private long hourlyCostNanos;
+  private boolean hourlyPriced;
+
+  public void attempt(Attempt attempt) {
+    attempts.add(attempt);
+  }
+
+  public List<Attempt> attempts() {
+    return List.copyOf(attempts);
+  }
+
+  /** Adds a self-hosted deployment's share of its hourly cost for this request. */
+  public void addHourlyCost(long nanos) {
+    hourlyCostNanos += nanos;
+    hourlyPriced = true;
+  }
+
+  public long hourlyCostNanos() {
+    return hourlyCostNanos;
+  }
+
+  /** Whether any attempt ran on a deployment priced by the hour. */
+  public boolean hourlyPriced() {
+    return hourlyPriced;
+  }
+}
