@@ -104,7 +104,6 @@ final class ServeCommand implements Callable<Integer> {
     if (!l.isLoopback() && c.adminKey().isEmpty()) {
       throw new ConfigException("--listen", List.of("--listen " + l + " is beyond loopback, but no admin key is set: set admin_key"));
     }
-    return new GatewayConfig(c.source(), l, c.adminKey(), c.maxRequestBody(), c.timeouts(), c.retry(),
-        c.circuitBreaker(), c.models());
+    return c.withListen(l);
   }
 }

@@ -2,6 +2,8 @@ package dev.sluice.config;
 
 import dev.sluice.config.GatewayConfig.CircuitBreaker;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
+import dev.sluice.config.GatewayConfig.KeyConfig;
+import dev.sluice.config.GatewayConfig.TenantConfig;
 import dev.sluice.config.GatewayConfig.Listen;
 import dev.sluice.config.GatewayConfig.ModelConfig;
 import dev.sluice.config.GatewayConfig.ProviderKind;
@@ -104,14 +106,55 @@ public final class ConfigLoader {
     for (YamlNode m : top.mappings("models")) {
       model(m, timeouts, retry, routing).ifPresent(models::add);
     }
+    String store = top.string("store").filter(s -> !s.isBlank()).orElse(GatewayConfig.DEFAULT_STORE);
+    if (!store.startsWith("sqlite:") && !store.startsWith("postgresql://") && !store.startsWith("postgres://")) {
+      top.problemAt("store", "'store' must be sqlite:PATH or postgresql://HOST:PORT/DB?user=..., got '" + store + "'");
+    }
+    List<TenantConfig> tenants = new ArrayList<>();
+    for (YamlNode t : top.mappings("tenants")) {
+      tenant(t).ifPresent(tenants::add);
+    }
     top.finish();
+    checkTenants(tenants, problems);
 
     if (!listen.isLoopback() && adminKey.isEmpty()) {
       problems.add("'listen' is " + listen + ", beyond loopback, but no 'admin_key' is set: "
           + "set admin_key (for example admin_key: ${SLUICE_ADMIN_KEY}) or listen on 127.0.0.1");
     }
     checkModels(models, problems);
-    return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models);
+    return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants);
+  }
+
+  private Optional<TenantConfig> tenant(YamlNode n) {
+    Optional<String> name = n.requiredString("name");
+    if (name.isPresent() && !name.get().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+      n.problemAt("name", "'" + n.path() + ".name' must be 1-64 letters, digits, '_', '.' or '-', got '" + name.get() + "'");
+    }
+    Optional<String> plan = n.json("plan");
+    List<KeyConfig> keys = new ArrayList<>();
+    for (YamlNode k : n.mappings("keys")) {
+      Optional<String> keyName = k.requiredString("name");
+      Optional<String> secret = k.requiredString("key");
+      List<String> models = k.strings("models");
+      k.finish();
+      if (secret.isPresent() && secret.get().length() < 16) {
+        k.problemAt("key", "'" + k.path() + ".key' must be at least 16 characters (a guessable key is no key)");
+      }
+      if (keyName.isPresent() && secret.isPresent()) keys.add(new KeyConfig(keyName.get(), new Secret(secret.get()), models));
+    }
+    n.finish();
+    return name.map(v -> new TenantConfig(v, plan, keys));
+  }
+
+  private static void checkTenants(List<TenantConfig> tenants, List<String> problems) {
+    Set<String> names = new HashSet<>();
+    Set<Secret> secrets = new HashSet<>();
+    for (TenantConfig t : tenants) {
+      if (!names.add(t.name())) problems.add("tenant '" + t.name() + "' is declared twice");
+      for (KeyConfig k : t.keys()) {
+        if (!secrets.add(k.key())) problems.add("tenant '" + t.name() + "' key '" + k.name() + "' uses a secret that another key uses too");
+      }
+    }
   }
 
   private static void checkModels(List<ModelConfig> models, List<String> problems) {

@@ -97,7 +97,8 @@ public final class EnvironmentConfig {
         : "SLUICE_ADMIN_KEY is not set: /v1 is open on loopback and admin endpoints are disabled");
 
     GatewayConfig config = new GatewayConfig("environment", listen, adminKey, GatewayConfig.DEFAULT_MAX_REQUEST_BODY,
-        t, Retry.DEFAULT, CircuitBreaker.DEFAULT, models);
+        t, Retry.DEFAULT, CircuitBreaker.DEFAULT, models,
+        Optional.ofNullable(nonBlank(env.apply("SLUICE_STORE"))).orElse(GatewayConfig.DEFAULT_STORE), List.of());
     return new Result(config, findings);
   }
 

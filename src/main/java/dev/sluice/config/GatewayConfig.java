@@ -20,12 +20,44 @@ public record GatewayConfig(
     Timeouts timeouts,
     Retry retry,
     CircuitBreaker circuitBreaker,
-    List<ModelConfig> models) {
+    List<ModelConfig> models,
+    String store,
+    List<TenantConfig> tenants) {
 
   public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
+  public static final String DEFAULT_STORE = "sqlite:data/sluice.db";
 
   public GatewayConfig {
     models = List.copyOf(models);
+    tenants = List.copyOf(tenants);
+  }
+
+  /** The same config listening elsewhere. */
+  public GatewayConfig withListen(Listen other) {
+    return new GatewayConfig(source, other, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store,
+        tenants);
+  }
+
+  /**
+   * A tenant declared in the config, with keys whose secrets come from the environment.
+   *
+   * @param plan the pricing plan as JSON text, or empty for pass-through
+   */
+  public record TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys) {
+    public TenantConfig {
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /**
+   * An API key declared in the config.
+   *
+   * @param models the models it may call; empty means all
+   */
+  public record KeyConfig(String name, Secret key, List<String> models) {
+    public KeyConfig {
+      models = List.copyOf(models);
+    }
   }
 
   /** The model a client names: an exact name first, then the longest matching {@code prefix*} pattern. */

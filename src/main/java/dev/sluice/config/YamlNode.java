@@ -238,6 +238,51 @@ final class YamlNode {
     return out;
   }
 
+  /**
+   * A nested mapping as JSON text (scalars after substitution; numbers, booleans and nulls typed as
+   * YAML reads them), or empty when absent. The reader of that JSON checks its keys.
+   */
+  Optional<String> json(String key) {
+    read.add(key);
+    NodeTuple t = entries.get(key);
+    if (t == null || isNull(t.getValueNode())) return Optional.empty();
+    if (!(t.getValueNode() instanceof MappingNode)) {
+      problem(t.getValueNode(), "'" + qualified(key) + "' must be a mapping of keys to values");
+      return Optional.empty();
+    }
+    return Optional.of(toJson(key, t.getValueNode()).toString());
+  }
+
+  private com.fasterxml.jackson.databind.JsonNode toJson(String key, Node n) {
+    var f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+    if (n instanceof MappingNode m) {
+      var o = f.objectNode();
+      for (NodeTuple t : m.getValue()) {
+        if (t.getKeyNode() instanceof ScalarNode k) o.set(k.getValue(), toJson(key, t.getValueNode()));
+      }
+      return o;
+    }
+    if (n instanceof SequenceNode s) {
+      var a = f.arrayNode();
+      for (Node item : s.getValue()) a.add(toJson(key, item));
+      return a;
+    }
+    ScalarNode s = (ScalarNode) n;
+    if (isNull(s)) return f.nullNode();
+    String tag = s.getTag().getValue();
+    String v = substitute(key, s);
+    if (v == null) return f.nullNode();
+    if (tag.endsWith(":int") || tag.endsWith(":float")) {
+      try {
+        return f.numberNode(new java.math.BigDecimal(v.trim().replace("_", "")));
+      } catch (NumberFormatException e) {
+        return f.textNode(v);
+      }
+    }
+    if (tag.endsWith(":bool")) return f.booleanNode(Boolean.parseBoolean(v.trim()));
+    return f.textNode(v);
+  }
+
   /** Reports every key present in the mapping that no read asked for. */
   void finish() {
     for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
