@@ -25,7 +25,8 @@ public sealed interface Pricing {
 
     @Override
     public String describe() {
-      return String.format(Locale.ROOT, "$%.2f/h", microUsdPerHour / 1e6);
+      double usd = microUsdPerHour / 1e6;
+      return String.format(Locale.ROOT, usd < 0.1 ? "$%.4f/h" : "$%.2f/h", usd);
     }
   }
 
