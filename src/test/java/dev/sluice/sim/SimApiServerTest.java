@@ -11,8 +11,39 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A cloud-API profile over HTTP: 429 with Retry-After at the configured limit, then admission after the wait. */
+/**
+ * Limits and faults over HTTP: an API profile's 429 with Retry-After at the configured limit, then
+ * admission after the wait; injected faults at their configured rates.
+ */
 class SimApiServerTest {
+
+  @Test
+  void injectedFaultsHappenAtTheConfiguredRatesOverHttp() {
+    dev.sluice.sim.fault.FaultSpec rates = new dev.sluice.sim.fault.FaultSpec(0.10, 0.05, 0, 0, 0, 0, 0, 0, 1, List.of());
+    try (SimServer sim = SimServer.start(ProfileLoader.load("h100-vllm-llama3-8b"), SimOptions.defaults().withSpeedup(1000).withFaults(rates))) {
+      SimHttp http = new SimHttp(sim.port());
+      String body = SimHttp.chat("meta-llama/Meta-Llama-3-8B-Instruct", "hi").put("max_tokens", 1).toString();
+      int n = 600;
+      int e500 = 0;
+      int e429 = 0;
+      for (int i = 0; i < n; i++) {
+        int status = http.post("/v1/chat/completions", body).status();
+        if (status == 500) e500++;
+        if (status == 429) e429++;
+      }
+      assertThat((double) e500).isBetween(n * 0.10 - 4.5 * Math.sqrt(n * 0.10 * 0.90), n * 0.10 + 4.5 * Math.sqrt(n * 0.10 * 0.90));
+      assertThat((double) e429).isBetween(n * 0.05 - 4.5 * Math.sqrt(n * 0.05 * 0.95), n * 0.05 + 4.5 * Math.sqrt(n * 0.05 * 0.95));
+      // Deterministic: the same seed and order of requests give the same faults.
+      try (SimServer again = SimServer.start(ProfileLoader.load("h100-vllm-llama3-8b"), SimOptions.defaults().withSpeedup(1000).withFaults(rates))) {
+        SimHttp h2 = new SimHttp(again.port());
+        int a500 = 0;
+        for (int i = 0; i < n; i++) {
+          if (h2.post("/v1/chat/completions", body).status() == 500) a500++;
+        }
+        assertThat(a500).isEqualTo(e500);
+      }
+    }
+  }
 
   @Test
   void requestsBeyondTheRpmLimitGet429WithAnHonestRetryAfter() throws InterruptedException {

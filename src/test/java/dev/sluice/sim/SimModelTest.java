@@ -98,6 +98,19 @@ class SimModelTest {
   }
 
   @Test
+  void aShippedProfileSaturatesAtItsOwnBatchLimit() {
+    Profile cpu = ProfileLoader.load("cpu-llamacpp-llama3.2-3b");
+    int slots = ((Profile.Performance.Batching) cpu.performance()).spec().maxNumSeqs();
+    double below = WorkloadRunner.run(cpu, closed(slots / 2, 64), 1).outputThroughput();
+    double at = WorkloadRunner.run(cpu, closed(slots, 64), 1).outputThroughput();
+    double above = WorkloadRunner.run(cpu, closed(slots * 4, 64), 1).outputThroughput();
+    assertThat(at).isGreaterThan(below * 1.3);
+    assertThat(above).isBetween(at * 0.97, at * 1.03);
+    RunResult queued = WorkloadRunner.run(cpu, closed(slots * 4, 64), 1);
+    assertThat(queued.meanTtftMs()).isGreaterThan(WorkloadRunner.run(cpu, closed(slots, 64), 1).meanTtftMs() * 2);
+  }
+
+  @Test
   void timeToFirstTokenRisesWithQueueLength() {
     VirtualScheduler clock = new VirtualScheduler();
     Engine engine = new BatchingEngine(spec(8, 1_000_000, BatchingSpec.SchedulingPolicy.PREFILL_FIRST), clock);

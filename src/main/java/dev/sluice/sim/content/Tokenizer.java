@@ -3,6 +3,7 @@ package dev.sluice.sim.content;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import com.knuddels.jtokkit.api.IntArrayList;
 
 /**
  * Counts and splits text into tokens with the {@code cl100k_base} vocabulary. Llama 3's tokenizer
@@ -25,14 +26,14 @@ public final class Tokenizer {
 
   /** The text of one token; bytes that do not form whole characters come out as replacement characters. */
   public static String decode(int token) {
-    com.knuddels.jtokkit.api.IntArrayList one = new com.knuddels.jtokkit.api.IntArrayList(1);
+    IntArrayList one = new IntArrayList(1);
     one.add(token);
     return CL100K.decode(one);
   }
 
   /** Bytes of a run of tokens. */
   static byte[] decodeBytes(int[] tokens, int from, int to) {
-    com.knuddels.jtokkit.api.IntArrayList list = new com.knuddels.jtokkit.api.IntArrayList(to - from);
+    IntArrayList list = new IntArrayList(to - from);
     for (int i = from; i < to; i++) list.add(tokens[i]);
     return CL100K.decodeBytes(list);
   }

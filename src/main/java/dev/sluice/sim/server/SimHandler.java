@@ -18,7 +18,9 @@ import dev.sluice.sim.fault.FaultPlan;
 import dev.sluice.sim.model.Engine;
 import dev.sluice.sim.model.EngineStats;
 import dev.sluice.sim.model.Job;
+import dev.sluice.sim.model.JobListener;
 import dev.sluice.sim.model.PrefixHashes;
+import dev.sluice.sim.model.Rejection;
 import dev.sluice.sim.profile.Pricing;
 import dev.sluice.sim.profile.Profile;
 import io.vertx.core.Handler;
@@ -300,7 +302,7 @@ final class SimHandler implements Handler<HttpServerRequest> {
     }
     HttpServerResponse res = req.response();
     long n = ++requests;
-    String id = (kind == Kind.COMPLETION ? "cmpl-" : "chatcmpl-") + Long.toHexString(PrefixHashes.of(new int[] {(int) n, (int) seed}, 2)[0] & Long.MAX_VALUE);
+    String id = (kind == Kind.COMPLETION ? "cmpl-" : "chatcmpl-") + Long.toHexString(mix(seed + n) & Long.MAX_VALUE);
     if (correct != null) res.putHeader(CORRECT_HEADER, correct.toString());
     if (rowId != null) res.putHeader(ROW_HEADER, rowId);
     res.putHeader("x-request-id", id);
@@ -344,7 +346,7 @@ final class SimHandler implements Handler<HttpServerRequest> {
    * chunk and the first token at the first token's time, one chunk per later token, then the
    * finish chunk, the usage chunk when asked for, and {@code [DONE]}.
    */
-  private final class Exchange implements dev.sluice.sim.model.JobListener {
+  private final class Exchange implements JobListener {
     private final HttpServerRequest req;
     private final HttpServerResponse res;
     private final Kind kind;
@@ -424,20 +426,20 @@ final class SimHandler implements Handler<HttpServerRequest> {
     }
 
     @Override
-    public void onRejected(dev.sluice.sim.model.Rejection rejection) {
+    public void onRejected(Rejection rejection) {
       closed = true;
       switch (rejection) {
-        case dev.sluice.sim.model.Rejection.RateLimited r -> {
+        case Rejection.RateLimited r -> {
           metrics.rejected("rate_limited");
           if (r.retryAfterNanos() >= 0) retryAfter(res, r.retryAfterNanos());
-          error(res, 429, r.message(), r.limit() == dev.sluice.sim.model.Rejection.RateLimited.Limit.REQUESTS ? "requests" : "tokens",
+          error(res, 429, r.message(), r.limit() == Rejection.RateLimited.Limit.REQUESTS ? "requests" : "tokens",
               null, "rate_limit_exceeded");
         }
-        case dev.sluice.sim.model.Rejection.TooLong t -> {
+        case Rejection.TooLong t -> {
           metrics.rejected("too_long");
           error(res, 400, t.message(), "invalid_request_error", "messages", "context_length_exceeded");
         }
-        case dev.sluice.sim.model.Rejection.ServerError e -> {
+        case Rejection.ServerError e -> {
           metrics.rejected("server_error");
           error(res, 500, e.message(), "server_error", null, null);
         }
@@ -637,7 +639,14 @@ final class SimHandler implements Handler<HttpServerRequest> {
       JsonNode v = body.get(field);
       if (v != null) h = h * 31 + fnv(field + "=" + v);
     }
-    return PrefixHashes.of(new int[] {(int) h, (int) (h >>> 32), (int) seed, (int) (seed >>> 32)}, 4)[0];
+    return mix(h ^ mix(seed));
+  }
+
+  /** The SplitMix64 finaliser. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   private static long fnv(String s) {
