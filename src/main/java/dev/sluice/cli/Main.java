@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "An inference control plane: one OpenAI-compatible endpoint in front of all your models.",
-    subcommands = {ServeCommand.class, CheckConfigCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, CheckConfigCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec
