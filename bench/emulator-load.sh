@@ -3,9 +3,9 @@
 # output tokens per second it serves when the profile is not the limit (--speedup compresses
 # emulated time). Loopback only, bounded in time, stops the emulator it started.
 #
-#   src/bench/sim/emulator-load.sh [SECONDS] [CONNECTIONS]
+#   bench/emulator-load.sh [SECONDS] [CONNECTIONS]
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SECONDS_PER_RUN=${1:-20}
 CONNECTIONS=${2:-64}
 PORT=${SIM_BENCH_PORT:-9401}
@@ -24,10 +24,10 @@ done
 tokens() { curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^vllm:generation_tokens_total/ {print $2}'; }
 
 echo "emulator: $PROFILE, --speedup $SPEEDUP; wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s"
-wrk -t1 -c"$CONNECTIONS" -d5s -s "$ROOT/src/bench/sim/chat.lua" "$URL" >/dev/null   # warm-up (JIT)
+wrk -t1 -c"$CONNECTIONS" -d5s -s "$ROOT/bench/sim/chat.lua" "$URL" >/dev/null   # warm-up (JIT)
 for script in chat stream; do
   before=$(tokens)
-  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$ROOT/src/bench/sim/$script.lua" "$URL")
+  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$ROOT/bench/sim/$script.lua" "$URL")
   after=$(tokens)
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
