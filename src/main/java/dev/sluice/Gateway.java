@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.auth.KeyDirectory;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.provider.HttpExchange;
@@ -50,6 +51,7 @@ public final class Gateway implements AutoCloseable {
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
   private final Providers providers;
   private volatile int port;
+  private KeyDirectory keys;
   private String deploymentId;
 
   private Gateway(Vertx vertx, boolean ownsVertx) {
@@ -121,7 +123,9 @@ public final class Gateway implements AutoCloseable {
 
   private Snapshot snapshot(GatewayConfig config, Catalog previous) {
     Catalog catalog = Catalog.build(config, providers::create, previous);
-    return new Snapshot(config, catalog, Pipelines.modelCall(catalog, vertx, nanoClock), Instant.now().getEpochSecond());
+    keys = keys == null ? new KeyDirectory(config, null, vertx, InstantSource.system()) : keys.withConfig(config);
+    return new Snapshot(config, catalog, Pipelines.modelCall(catalog, keys, vertx, nanoClock),
+        Instant.now().getEpochSecond());
   }
 
   @Override

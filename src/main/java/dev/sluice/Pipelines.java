@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.auth.IdentifyStage;
+import dev.sluice.auth.KeyDirectory;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.route.AttemptStage;
 import dev.sluice.route.Catalog;
@@ -35,9 +36,9 @@ final class Pipelines {
   }
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
-  static Pipeline modelCall(Catalog catalog, Vertx vertx, LongSupplier nanoClock) {
+  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, Vertx vertx, LongSupplier nanoClock) {
     return new Pipeline(List.of(
-        new IdentifyStage(),
+        new IdentifyStage(keys),
         new RouteStage(catalog, attempt(nanoClock), vertx, nanoClock)));
   }
 }

@@ -11,31 +11,49 @@ import dev.sluice.pipeline.Stage;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Decides who is calling. With no admin key configured (Sluice then listens on loopback only),
- * every call is accepted as the {@code default} tenant. With one, a call must carry
- * {@code Authorization: Bearer <key>}; the admin key itself is accepted as the {@code default}
- * tenant.
+ * Decides who is calling. A call with the admin key belongs to the built-in tenant
+ * {@code default}; a call with a tenant's key (created through the admin API or declared in the
+ * config) belongs to that tenant, and only to the models the key allows. With no admin key
+ * configured (Sluice then listens on loopback only), calls without a known key are accepted as
+ * the {@code default} tenant; with one, they are refused with 401.
  */
 public final class IdentifyStage implements Stage {
+  private final KeyDirectory keys;
+
+  public IdentifyStage(KeyDirectory keys) {
+    this.keys = keys;
+  }
 
   @Override
   public Future<Reply> handle(Call call, Chain chain) {
     Optional<Secret> adminKey = call.config().adminKey();
-    if (adminKey.isEmpty()) {
-      return chain.proceed(call.withPrincipal(Principal.ANONYMOUS));
-    }
     String presented = bearer(call.headers().get("authorization"));
     if (presented == null) {
+      if (adminKey.isEmpty()) return chain.proceed(call.withPrincipal(Principal.ANONYMOUS));
       throw new GatewayException(new GatewayError.Unauthenticated(
           "Missing API key. Send it as 'Authorization: Bearer <key>'."));
     }
-    if (matches(presented, adminKey.get())) {
+    byte[] digest = sha256(presented);
+    if (adminKey.isPresent() && MessageDigest.isEqual(digest, adminKey.get().sha256())) {
       return chain.proceed(call.withPrincipal(Principal.ADMIN));
     }
-    throw new GatewayException(new GatewayError.Unauthenticated("Incorrect API key provided."));
+    return keys.identify(HexFormat.of().formatHex(digest)).compose(principal -> {
+      if (principal == null) {
+        if (adminKey.isEmpty()) return chain.proceed(call.withPrincipal(Principal.ANONYMOUS));
+        return Future.failedFuture(new GatewayException(new GatewayError.Unauthenticated(
+            "Incorrect API key provided, or the key was revoked or has expired.")));
+      }
+      if (!principal.mayCall(call.model())) {
+        return Future.failedFuture(new GatewayException(new GatewayError.Forbidden(
+            "This API key may not call the model '" + call.model() + "'. It may call: "
+                + String.join(", ", principal.models()) + ".", "model_not_allowed")));
+      }
+      return chain.proceed(call.withPrincipal(principal));
+    });
   }
 
   /** The token of a {@code Bearer} authorization header, or {@code null}. */
@@ -47,8 +65,16 @@ public final class IdentifyStage implements Stage {
     return token.isEmpty() ? null : token;
   }
 
-  /** Constant-time comparison, so response timing tells nothing about the key. */
+  /** Constant-time comparison (of hashes, so the length of the key does not show either). */
   public static boolean matches(String presented, Secret key) {
-    return MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), key.reveal().getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(sha256(presented), key.sha256());
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -6,9 +6,24 @@ package dev.sluice.config;
  */
 public final class Secret {
   private final String value;
+  private byte[] sha256;
 
   public Secret(String value) {
     this.value = value;
+  }
+
+  /** The SHA-256 of the value, computed once (for constant-time comparisons). */
+  public byte[] sha256() {
+    byte[] h = sha256;
+    if (h == null) {
+      try {
+        h = java.security.MessageDigest.getInstance("SHA-256").digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      sha256 = h;
+    }
+    return h.clone();
   }
 
   /** The value itself; call only where it goes on the wire. */
