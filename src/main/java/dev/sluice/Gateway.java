@@ -78,7 +78,7 @@ public final class Gateway implements AutoCloseable {
 
   private void startServers(GatewayConfig config, int instances) {
     current.set(snapshot(config, null));
-    HttpEdge edge = new HttpEdge(current::get, nanoClock);
+    HttpEdge edge = new HttpEdge(current::get, nanoClock, null, vertx, InstantSource.system());
     GatewayConfig.Listen listen = config.listen();
     Future<String> deployed = vertx.deployVerticle(() -> new ServerVerticle(edge, http, listen),
         new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
@@ -124,7 +124,7 @@ public final class Gateway implements AutoCloseable {
   private Snapshot snapshot(GatewayConfig config, Catalog previous) {
     Catalog catalog = Catalog.build(config, providers::create, previous);
     keys = keys == null ? new KeyDirectory(config, null, vertx, InstantSource.system()) : keys.withConfig(config);
-    return new Snapshot(config, catalog, Pipelines.modelCall(catalog, keys, vertx, nanoClock),
+    return new Snapshot(config, catalog, keys, Pipelines.modelCall(catalog, keys, vertx, nanoClock),
         Instant.now().getEpochSecond());
   }
 

@@ -25,6 +25,8 @@ public final class ErrorWire {
       case GatewayError.Forbidden e -> response(403, e.message(), "permission_error", null, e.code());
       case GatewayError.ModelNotFound e ->
           response(404, e.message(), "invalid_request_error", "model", "model_not_found");
+      case GatewayError.NotFound e -> response(404, e.message(), "invalid_request_error", null, e.code());
+      case GatewayError.Conflict e -> response(409, e.message(), "invalid_request_error", null, e.code());
       case GatewayError.UnknownEndpoint e ->
           response(404, e.message(), "invalid_request_error", null, "unknown_url");
       case GatewayError.MethodNotAllowed e ->

@@ -31,6 +31,12 @@ public sealed interface GatewayError {
   /** The model is not configured. HTTP 404, code {@code model_not_found}. */
   record ModelNotFound(String model, String message) implements GatewayError {}
 
+  /** No such thing (a tenant, a key, a run), or not one the caller may see. HTTP 404. */
+  record NotFound(String message, String code) implements GatewayError {}
+
+  /** The thing already exists (a tenant name). HTTP 409. */
+  record Conflict(String message, String code) implements GatewayError {}
+
   /** No such endpoint. HTTP 404. */
   record UnknownEndpoint(String method, String path) implements GatewayError {
     @Override

@@ -20,13 +20,17 @@ import dev.sluice.pipeline.Operation;
 import dev.sluice.pipeline.Reply;
 import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.route.Deployment;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import dev.sluice.store.Store;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -52,6 +56,15 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   private final Supplier<Snapshot> snapshots;
   private final LongSupplier nanoClock;
   private final List<Endpoint> routes;
+  private final Store store;
+  private final Vertx vertx;
+  private final InstantSource clock;
+
+  /** An admin operation: blocking, on a worker thread, from the request (and its JSON body) to an answer. */
+  @FunctionalInterface
+  private interface AdminCall {
+    JsonNode apply(AdminApi api, Exchange x, ObjectNode body);
+  }
 
   /** One row of the endpoint table. A segment in braces matches one segment; {@code {name+}} at the end matches the rest. */
   private record Endpoint(HttpMethod method, String path, Handler<Exchange> handler) {}
@@ -62,11 +75,20 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     HttpServerResponse response() {
       return request.response();
     }
+
+    /** A query-string parameter, or {@code null}. */
+    String query(String name) {
+      String v = request.getParam(name);
+      return v == null || v.isBlank() ? null : v;
+    }
   }
 
-  public HttpEdge(Supplier<Snapshot> snapshots, LongSupplier nanoClock) {
+  public HttpEdge(Supplier<Snapshot> snapshots, LongSupplier nanoClock, Store store, Vertx vertx, InstantSource clock) {
     this.snapshots = snapshots;
     this.nanoClock = nanoClock;
+    this.store = store;
+    this.vertx = vertx;
+    this.clock = clock;
     this.routes = List.of(
         new Endpoint(HttpMethod.POST, "/v1/chat/completions", x -> modelCall(x, Operation.CHAT_COMPLETIONS)),
         new Endpoint(HttpMethod.POST, "/v1/embeddings", x -> modelCall(x, Operation.EMBEDDINGS)),
@@ -74,8 +96,19 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         new Endpoint(HttpMethod.GET, "/v1/models/{model+}", this::getModel),
         new Endpoint(HttpMethod.GET, "/healthz", this::health),
         new Endpoint(HttpMethod.GET, "/readyz", this::ready),
-        new Endpoint(HttpMethod.GET, "/admin/config", x -> admin(x, this::adminConfig)),
-        new Endpoint(HttpMethod.GET, "/admin/deployments", x -> admin(x, this::adminDeployments)));
+        new Endpoint(HttpMethod.GET, "/admin/config", x -> admin(x, (api, ex, b) -> adminConfig(ex))),
+        new Endpoint(HttpMethod.GET, "/admin/deployments", x -> admin(x, (api, ex, b) -> adminDeployments(ex))),
+        new Endpoint(HttpMethod.POST, "/admin/tenants", x -> admin(x, (api, ex, b) -> api.createTenant(b))),
+        new Endpoint(HttpMethod.GET, "/admin/tenants", x -> admin(x, (api, ex, b) -> api.listTenants())),
+        new Endpoint(HttpMethod.POST, "/admin/keys", x -> admin(x, (api, ex, b) -> api.createKey(b))),
+        new Endpoint(HttpMethod.GET, "/admin/keys", x -> admin(x, (api, ex, b) -> api.listKeys(ex.query("tenant")))),
+        new Endpoint(HttpMethod.DELETE, "/admin/keys/{id}", x -> admin(x, (api, ex, b) -> api.revokeKey(ex.params().get("id")))),
+        new Endpoint(HttpMethod.POST, "/admin/budgets", x -> admin(x, (api, ex, b) -> api.createBudget(b))),
+        new Endpoint(HttpMethod.GET, "/admin/budgets", x -> admin(x, (api, ex, b) -> api.listBudgets(ex.query("tenant")))),
+        new Endpoint(HttpMethod.DELETE, "/admin/budgets/{id}", x -> admin(x, (api, ex, b) -> api.deleteBudget(ex.params().get("id")))),
+        new Endpoint(HttpMethod.POST, "/admin/rate-limits", x -> admin(x, (api, ex, b) -> api.createRateLimit(b))),
+        new Endpoint(HttpMethod.GET, "/admin/rate-limits", x -> admin(x, (api, ex, b) -> api.listRateLimits(ex.query("tenant")))),
+        new Endpoint(HttpMethod.DELETE, "/admin/rate-limits/{id}", x -> admin(x, (api, ex, b) -> api.deleteRateLimit(ex.params().get("id")))));
   }
 
   @Override
@@ -259,7 +292,11 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
 
   // ---------------------------------------------------------------- admin
 
-  private void admin(Exchange x, Handler<Exchange> handler) {
+  /**
+   * Runs an admin operation: only with the admin key (a tenant key gets 403, no key or a wrong one
+   * 401), with the JSON body read for POST and PUT, on a worker thread.
+   */
+  private void admin(Exchange x, AdminCall call) {
     GatewayConfig config = x.snapshot().config();
     if (config.adminKey().isEmpty()) {
       throw new GatewayException(new GatewayError.Forbidden(
@@ -271,13 +308,48 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     if (presented == null) {
       throw new GatewayException(new GatewayError.Unauthenticated("Missing admin key. Send it as 'Authorization: Bearer <key>'."));
     }
-    if (!IdentifyStage.matches(presented, config.adminKey().get())) {
-      throw new GatewayException(new GatewayError.Unauthenticated("Incorrect admin key provided."));
+    Future<Void> allowed;
+    if (IdentifyStage.matches(presented, config.adminKey().get())) {
+      allowed = Future.succeededFuture();
+    } else {
+      allowed = x.snapshot().keys().identify(dev.sluice.auth.KeySecrets.hash(presented)).compose(p -> Future.failedFuture(
+          new GatewayException(p != null
+              ? new GatewayError.Forbidden("Admin endpoints need the admin key; a tenant key cannot use them.", "admin_only")
+              : new GatewayError.Unauthenticated("Incorrect admin key provided."))));
     }
-    handler.handle(x);
+    boolean hasBody = x.request().method() == HttpMethod.POST || x.request().method() == HttpMethod.PUT;
+    Future<ObjectNode> body = hasBody
+        ? allowed.compose(v -> BodyReader.read(x.request(), config.maxRequestBody())).map(this::jsonObject)
+        : allowed.map(v -> Json.MAPPER.createObjectNode());
+    body.compose(b -> {
+          if (store == null) {
+            return Future.failedFuture(new GatewayException(new GatewayError.Internal("No store is configured.")));
+          }
+          AdminApi api = new AdminApi(store, x.snapshot().keys(), clock);
+          return vertx.<JsonNode>executeBlocking(() -> call.apply(api, x, b), false);
+        })
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            sendJson(x, 200, ar.result());
+          } else {
+            if (!(ar.cause() instanceof GatewayException)) log.error("request {}: admin call failed", x.requestId(), ar.cause());
+            sendError(x, GatewayException.errorOf(ar.cause()));
+          }
+        });
   }
 
-  private void adminConfig(Exchange x) {
+  private ObjectNode jsonObject(Buffer raw) {
+    if (raw.length() == 0) return Json.MAPPER.createObjectNode();
+    try {
+      JsonNode n = Json.MAPPER.readTree(raw.getBytes());
+      if (n instanceof ObjectNode o) return o;
+    } catch (java.io.IOException e) {
+      throw invalid("The request body is not valid JSON: " + e.getMessage(), null, "invalid_json");
+    }
+    throw invalid("The request body must be a JSON object.", null, "invalid_json");
+  }
+
+  private JsonNode adminConfig(Exchange x) {
     GatewayConfig c = x.snapshot().config();
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("source", c.source());
@@ -303,10 +375,10 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         dob.put("api_key", d.apiKey().isEmpty() ? "none" : "set");
       }
     }
-    sendJson(x, 200, o);
+    return o;
   }
 
-  private void adminDeployments(Exchange x) {
+  private JsonNode adminDeployments(Exchange x) {
     long now = nanoClock.getAsLong();
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode list = o.putArray("deployments");
@@ -321,7 +393,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         n.put("cooling_ms", d.state().coolingNanos(now) / 1_000_000);
       }
     }
-    sendJson(x, 200, o);
+    return o;
   }
 
   // ---------------------------------------------------------------- helpers

@@ -1,0 +1,280 @@
+package dev.sluice.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.Json;
+import dev.sluice.auth.KeyDirectory;
+import dev.sluice.auth.KeySecrets;
+import dev.sluice.error.GatewayError;
+import dev.sluice.error.GatewayException;
+import dev.sluice.pipeline.Principal;
+import dev.sluice.store.ApiKeys.ApiKey;
+import dev.sluice.store.Budgets.Budget;
+import dev.sluice.store.RateLimits.RateLimit;
+import dev.sluice.store.Store;
+import dev.sluice.store.Tenants;
+import dev.sluice.store.Tenants.Tenant;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The admin API's operations on tenants, keys, budgets and rate limits: plain blocking functions
+ * from a request to a JSON answer, run by the edge on a worker thread. Every one assumes the caller
+ * was checked to hold the admin key.
+ */
+final class AdminApi {
+  private static final Set<String> BUDGET_SCOPES = Set.of("tenant", "key", "feature", "user");
+  private static final Set<String> PERIODS = Set.of("day", "week", "month", "total");
+
+  private final Store store;
+  private final KeyDirectory keys;
+  private final InstantSource clock;
+
+  AdminApi(Store store, KeyDirectory keys, InstantSource clock) {
+    this.store = store;
+    this.keys = keys;
+    this.clock = clock;
+  }
+
+  // ---------------------------------------------------------------- tenants
+
+  ObjectNode createTenant(ObjectNode body) {
+    JsonFields f = new JsonFields(body);
+    String name = f.requiredString("name");
+    JsonNode plan = f.object("plan");
+    f.finish();
+    checkName(name);
+    try {
+      Tenant t = store.tenants().create(name, plan == null ? null : plan.toString());
+      return tenantJson(t);
+    } catch (Tenants.DuplicateException e) {
+      throw new GatewayException(new GatewayError.Conflict("A tenant named '" + name + "' already exists.", "tenant_exists"));
+    }
+  }
+
+  ObjectNode listTenants() {
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    ArrayNode data = root.putArray("data");
+    for (Tenant t : store.tenants().list()) data.add(tenantJson(t));
+    return root;
+  }
+
+  private static ObjectNode tenantJson(Tenant t) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("id", t.id());
+    o.put("name", t.name());
+    if (t.plan() != null) o.set("plan", parse(t.plan()));
+    o.put("created_at", t.createdAt().toString());
+    return o;
+  }
+
+  /** The tenant, created on first use when it is the built-in one. */
+  Tenant tenant(String name) {
+    return store.tenants().byName(name).orElseGet(() -> {
+      if (name.equals(Principal.DEFAULT_TENANT)) {
+        try {
+          return store.tenants().create(name, null);
+        } catch (Tenants.DuplicateException raced) {
+          return store.tenants().byName(name).orElseThrow();
+        }
+      }
+      throw new GatewayException(new GatewayError.NotFound("No tenant named '" + name + "'.", "tenant_not_found"));
+    });
+  }
+
+  // ---------------------------------------------------------------- keys
+
+  ObjectNode createKey(ObjectNode body) {
+    JsonFields f = new JsonFields(body);
+    String tenant = f.requiredString("tenant");
+    String name = f.string("name");
+    List<String> models = f.strings("models");
+    Instant expiresAt = f.instant("expires_at");
+    f.finish();
+    tenant(tenant);
+    Instant now = clock.instant();
+    if (expiresAt != null && !expiresAt.isAfter(now)) {
+      throw JsonFields.invalid("Field 'expires_at' is in the past.", "expires_at");
+    }
+    String secret = KeySecrets.newSecret();
+    ApiKey key = new ApiKey(KeySecrets.newKeyId(), tenant, name == null ? "" : name, KeySecrets.hash(secret),
+        KeySecrets.hint(secret), models, now, expiresAt, null);
+    store.keys().insert(key);
+    ObjectNode o = keyJson(key);
+    o.put("key", secret);
+    return o;
+  }
+
+  ObjectNode listKeys(String tenant) {
+    if (tenant == null) throw JsonFields.invalid("Parameter 'tenant' is required.", "tenant");
+    tenant(tenant);
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    ArrayNode data = root.putArray("data");
+    for (ApiKey k : store.keys().list(tenant)) data.add(keyJson(k));
+    return root;
+  }
+
+  ObjectNode revokeKey(String id) {
+    ApiKey key = store.keys().byId(id).orElseThrow(() ->
+        new GatewayException(new GatewayError.NotFound("No key with id '" + id + "'.", "key_not_found")));
+    store.keys().revoke(id, clock.instant());
+    keys.forget(key.hash());
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("id", id);
+    o.put("revoked", true);
+    return o;
+  }
+
+  private ObjectNode keyJson(ApiKey k) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("id", k.id());
+    o.put("tenant", k.tenant());
+    o.put("name", k.name());
+    o.put("hint", k.hint());
+    o.set("models", Json.MAPPER.valueToTree(k.models()));
+    o.put("created_at", k.createdAt().toString());
+    o.put("expires_at", k.expiresAt() == null ? null : k.expiresAt().toString());
+    o.put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString());
+    o.put("active", k.activeAt(clock.instant()));
+    return o;
+  }
+
+  // ---------------------------------------------------------------- budgets
+
+  ObjectNode createBudget(ObjectNode body) {
+    JsonFields f = new JsonFields(body);
+    String scope = f.requiredString("scope");
+    String tenant = f.requiredString("tenant");
+    String target = f.string("target");
+    BigDecimal amount = f.usd("amount_usd", true);
+    String period = f.string("period");
+    String action = f.string("action");
+    List<Double> alertAt = f.fractions("alert_at", List.of(0.5, 0.8, 1.0));
+    String webhook = f.string("webhook");
+    f.finish();
+    if (!BUDGET_SCOPES.contains(scope)) throw JsonFields.invalid("Field 'scope' must be tenant, key, feature or user.", "scope");
+    if (scope.equals("tenant") && target != null) throw JsonFields.invalid("A tenant budget has no 'target'.", "target");
+    if (!scope.equals("tenant") && (target == null || target.isBlank())) {
+      throw JsonFields.invalid("A " + scope + " budget needs a 'target' (the " + (scope.equals("key") ? "key id" : scope) + ").", "target");
+    }
+    period = period == null ? "month" : period;
+    if (!PERIODS.contains(period)) throw JsonFields.invalid("Field 'period' must be day, week, month or total.", "period");
+    action = action == null ? "block" : action;
+    if (!action.equals("block") && !action.equals("alert")) throw JsonFields.invalid("Field 'action' must be block or alert.", "action");
+    if (webhook != null && !(webhook.startsWith("http://") || webhook.startsWith("https://"))) {
+      throw JsonFields.invalid("Field 'webhook' must be an http:// or https:// URL.", "webhook");
+    }
+    tenant(tenant);
+    Budget b = new Budget(KeySecrets.newId("bud"), scope, tenant, target, nanos(amount), period, action, alertAt,
+        webhook, clock.instant());
+    store.budgets().insert(b);
+    return budgetJson(b);
+  }
+
+  ObjectNode listBudgets(String tenant) {
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    ArrayNode data = root.putArray("data");
+    for (Budget b : store.budgets().list(tenant)) data.add(budgetJson(b));
+    return root;
+  }
+
+  ObjectNode deleteBudget(String id) {
+    if (!store.budgets().delete(id)) {
+      throw new GatewayException(new GatewayError.NotFound("No budget with id '" + id + "'.", "budget_not_found"));
+    }
+    return Json.MAPPER.createObjectNode().put("id", id).put("deleted", true);
+  }
+
+  static ObjectNode budgetJson(Budget b) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("id", b.id());
+    o.put("scope", b.scope());
+    o.put("tenant", b.tenant());
+    o.put("target", b.target());
+    o.put("amount_usd", usd(b.amountNanos()));
+    o.put("period", b.period());
+    o.put("action", b.action());
+    o.set("alert_at", Json.MAPPER.valueToTree(b.alertAt()));
+    o.put("webhook", b.webhook());
+    o.put("created_at", b.createdAt().toString());
+    return o;
+  }
+
+  // ---------------------------------------------------------------- rate limits
+
+  ObjectNode createRateLimit(ObjectNode body) {
+    JsonFields f = new JsonFields(body);
+    String scope = f.requiredString("scope");
+    String tenant = f.requiredString("tenant");
+    String target = f.string("target");
+    String model = f.string("model");
+    long rpm = f.wholeNumber("rpm", 0);
+    long tpm = f.wholeNumber("tpm", 0);
+    f.finish();
+    if (!scope.equals("tenant") && !scope.equals("key")) throw JsonFields.invalid("Field 'scope' must be tenant or key.", "scope");
+    if (scope.equals("key") && (target == null || target.isBlank())) throw JsonFields.invalid("A key rate limit needs 'target': the key id.", "target");
+    if (scope.equals("tenant") && target != null) throw JsonFields.invalid("A tenant rate limit has no 'target'.", "target");
+    if (rpm == 0 && tpm == 0) throw JsonFields.invalid("Set 'rpm', 'tpm' or both.", "rpm");
+    tenant(tenant);
+    RateLimit r = new RateLimit(KeySecrets.newId("rl"), scope, tenant, target, model, rpm, tpm);
+    store.rateLimits().insert(r);
+    return rateLimitJson(r);
+  }
+
+  ObjectNode listRateLimits(String tenant) {
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    ArrayNode data = root.putArray("data");
+    for (RateLimit r : store.rateLimits().list(tenant)) data.add(rateLimitJson(r));
+    return root;
+  }
+
+  ObjectNode deleteRateLimit(String id) {
+    if (!store.rateLimits().delete(id)) {
+      throw new GatewayException(new GatewayError.NotFound("No rate limit with id '" + id + "'.", "rate_limit_not_found"));
+    }
+    return Json.MAPPER.createObjectNode().put("id", id).put("deleted", true);
+  }
+
+  private static ObjectNode rateLimitJson(RateLimit r) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("id", r.id());
+    o.put("scope", r.scope());
+    o.put("tenant", r.tenant());
+    o.put("target", r.target());
+    o.put("model", r.model());
+    o.put("rpm", r.rpm());
+    o.put("tpm", r.tpm());
+    return o;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static void checkName(String name) {
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+      throw JsonFields.invalid("Field 'name' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit.", "name");
+    }
+  }
+
+  private static long nanos(BigDecimal usd) {
+    return usd.movePointRight(9).setScale(0, RoundingMode.HALF_EVEN).longValueExact();
+  }
+
+  static BigDecimal usd(long nanos) {
+    return BigDecimal.valueOf(nanos, 9).stripTrailingZeros();
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (Exception e) {
+      return Json.MAPPER.getNodeFactory().textNode(json);
+    }
+  }
+
+}
