@@ -322,9 +322,6 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         ? allowed.compose(v -> BodyReader.read(x.request(), config.maxRequestBody())).map(this::jsonObject)
         : allowed.map(v -> Json.MAPPER.createObjectNode());
     body.compose(b -> {
-          if (store == null) {
-            return Future.failedFuture(new GatewayException(new GatewayError.Internal("No store is configured.")));
-          }
           AdminApi api = new AdminApi(store, x.snapshot().keys(), clock);
           return vertx.<JsonNode>executeBlocking(() -> call.apply(api, x, b), false);
         })
