@@ -6,11 +6,13 @@ import dev.sluice.config.GatewayConfig.KeyConfig;
 import dev.sluice.config.GatewayConfig.TenantConfig;
 import dev.sluice.config.GatewayConfig.Listen;
 import dev.sluice.config.GatewayConfig.ModelConfig;
+import dev.sluice.config.GatewayConfig.PriceOverride;
 import dev.sluice.config.GatewayConfig.ProviderKind;
 import dev.sluice.config.GatewayConfig.Retry;
 import dev.sluice.config.GatewayConfig.Routing;
 import dev.sluice.config.GatewayConfig.Timeouts;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +40,9 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * every problem at once. The table of keys lives in {@code docs/configuration.md}; keep both in step.
  */
 public final class ConfigLoader {
+  /** The largest price per million tokens or per hour accepted: well above any real one, far below overflow. */
+  private static final BigDecimal MAX_PRICE = new BigDecimal("1000000");
+
   private final Function<String, String> env;
 
   public ConfigLoader(Function<String, String> env) {
@@ -189,6 +194,7 @@ public final class ConfigLoader {
     List<String> fallbacks = n.strings("fallbacks");
     Routing modelRouting = n.enumValue("routing", Routing.class).orElse(routing);
     Retry modelRetry = n.mapping("retry").map(r -> retry(r, retry)).orElse(retry);
+    Optional<PriceOverride> price = n.mapping("price").flatMap(ConfigLoader::price);
     List<YamlNode> deploymentNodes = n.mappings("deployments");
     if (deploymentNodes.isEmpty()) {
       n.problem("'" + n.path() + "' (" + name.orElse("?") + ") needs at least one entry under 'deployments'");
@@ -205,7 +211,7 @@ public final class ConfigLoader {
       });
     }
     n.finish();
-    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry));
+    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price));
   }
 
   private Optional<DeploymentConfig> deployment(YamlNode n, Timeouts defaults, Map<ProviderKind, Integer> counters) {
@@ -222,7 +228,13 @@ public final class ConfigLoader {
     Timeouts timeouts = n.mapping("timeouts").map(t -> timeouts(t, defaults)).orElse(defaults);
     String pool = n.string("pool").filter(s -> !s.isBlank()).orElse(null);
     Map<String, String> headers = n.stringMap("headers");
+    Optional<PriceOverride> price = n.mapping("price").flatMap(ConfigLoader::price);
+    Optional<BigDecimal> costPerHour = n.exactDecimal("cost_per_hour", BigDecimal.ZERO, MAX_PRICE);
     n.finish();
+    if (n.has("price") && n.has("cost_per_hour")) {
+      n.problemAt("cost_per_hour", "'" + n.path() + "' sets both 'price' (per token) and 'cost_per_hour' "
+          + "(per hour of hardware); keep the one that is how this deployment is paid for");
+    }
     if (provider.isEmpty()) return Optional.empty();
 
     ProviderKind kind = provider.get();
@@ -249,7 +261,25 @@ public final class ConfigLoader {
       pool = kind == ProviderKind.LOCAL ? "cpu" : "default";
     }
     return Optional.of(new DeploymentConfig(id, kind, baseUrl, new Secret(apiKey.orElse("")), upstreamModel,
-        weight, maxConcurrency, timeouts, pool, headers));
+        weight, maxConcurrency, timeouts, pool, headers, price, costPerHour));
+  }
+
+  /** A {@code price:} mapping: dollars per million tokens, read as exact decimals. */
+  private static Optional<PriceOverride> price(YamlNode n) {
+    Optional<BigDecimal> input = n.exactDecimal("input_per_mtok", BigDecimal.ZERO, MAX_PRICE);
+    Optional<BigDecimal> cached = n.exactDecimal("cached_input_per_mtok", BigDecimal.ZERO, MAX_PRICE);
+    Optional<BigDecimal> write = n.exactDecimal("cache_write_per_mtok", BigDecimal.ZERO, MAX_PRICE);
+    Optional<BigDecimal> output = n.exactDecimal("output_per_mtok", BigDecimal.ZERO, MAX_PRICE);
+    BigDecimal batchDiscount = n.exactDecimal("batch_discount", BigDecimal.ZERO, BigDecimal.ONE).orElse(BigDecimal.ZERO);
+    n.finish();
+    for (String required : List.of("input_per_mtok", "output_per_mtok")) {
+      if (!n.has(required)) {
+        n.problem("'" + n.path() + "' needs '" + required + "' (dollars per million tokens)");
+      }
+    }
+    if (input.isEmpty() || output.isEmpty()) return Optional.empty();
+    return Optional.of(new PriceOverride(input.get(), cached.orElse(input.get()), write.orElse(input.get()),
+        output.get(), batchDiscount));
   }
 
   private static URI baseUrl(YamlNode n, String text) {

@@ -1,5 +1,6 @@
 package dev.sluice.config;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -120,15 +121,42 @@ public record GatewayConfig(
   }
 
   /**
+   * A token price written in the config ({@code price:} on a model or a deployment), in dollars per
+   * million tokens, as exact decimals. Reasoning tokens are priced as output.
+   *
+   * @param cachedInputPerMtok a prompt token read from the provider's cache; defaults to the input price
+   * @param cacheWritePerMtok a prompt token written to the provider's cache; defaults to the input price
+   * @param batchDiscount the fraction taken off every rate for a batch request: 0.5 is half price; 0 for none
+   */
+  public record PriceOverride(
+      BigDecimal inputPerMtok,
+      BigDecimal cachedInputPerMtok,
+      BigDecimal cacheWritePerMtok,
+      BigDecimal outputPerMtok,
+      BigDecimal batchDiscount) {}
+
+  /**
    * A model name that clients send, mapped to deployments.
    *
    * @param name an exact name, or a pattern ending in {@code *} that matches names by prefix
+   * @param price the price of every deployment of the model that sets none of its own; empty to
+   *     use the shipped price table
    */
   public record ModelConfig(
-      String name, List<DeploymentConfig> deployments, List<String> fallbacks, Routing routing, Retry retry) {
+      String name,
+      List<DeploymentConfig> deployments,
+      List<String> fallbacks,
+      Routing routing,
+      Retry retry,
+      Optional<PriceOverride> price) {
     public ModelConfig {
       deployments = List.copyOf(deployments);
       fallbacks = List.copyOf(fallbacks);
+    }
+
+    /** A model priced by its deployments or by the shipped table. */
+    public ModelConfig(String name, List<DeploymentConfig> deployments, List<String> fallbacks, Routing routing, Retry retry) {
+      this(name, deployments, fallbacks, routing, retry, Optional.empty());
     }
 
     public boolean isPattern() {
@@ -145,6 +173,9 @@ public record GatewayConfig(
    *
    * @param upstreamModel the model name sent upstream; empty means the name the client asked for
    * @param maxConcurrency requests in flight at most; 0 means no limit
+   * @param price this deployment's token price, ahead of the model's and the table's
+   * @param costPerHour dollars per hour of the hardware (self-hosted); requests share it by time in
+   *     flight instead of paying per token. At most one of {@code price} and {@code costPerHour} is set.
    */
   public record DeploymentConfig(
       String id,
@@ -156,9 +187,18 @@ public record GatewayConfig(
       int maxConcurrency,
       Timeouts timeouts,
       String pool,
-      Map<String, String> headers) {
+      Map<String, String> headers,
+      Optional<PriceOverride> price,
+      Optional<BigDecimal> costPerHour) {
     public DeploymentConfig {
       headers = Map.copyOf(headers);
+    }
+
+    /** A deployment priced by its model or by the shipped table. */
+    public DeploymentConfig(String id, ProviderKind provider, URI baseUrl, Secret apiKey, Optional<String> upstreamModel,
+        int weight, int maxConcurrency, Timeouts timeouts, String pool, Map<String, String> headers) {
+      this(id, provider, baseUrl, apiKey, upstreamModel, weight, maxConcurrency, timeouts, pool, headers,
+          Optional.empty(), Optional.empty());
     }
 
     /** The model name to send upstream for a client's requested name. */

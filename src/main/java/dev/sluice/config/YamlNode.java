@@ -1,5 +1,6 @@
 package dev.sluice.config;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -113,6 +114,27 @@ final class YamlNode {
         double n = Double.parseDouble(v.trim());
         if (!(n >= min && n <= max)) {
           problem(valueNode(key), "'" + qualified(key) + "' is " + v + "; it must be between " + min + " and " + max);
+          return Optional.empty();
+        }
+        return Optional.of(n);
+      } catch (NumberFormatException e) {
+        problem(valueNode(key), "'" + qualified(key) + "' must be a number, got '" + v + "'");
+        return Optional.empty();
+      }
+    });
+  }
+
+  /**
+   * A number read exactly as written (for money: {@code 1.00}, {@code 0.125}, {@code 2.5e-1}),
+   * between {@code min} and {@code max} inclusive.
+   */
+  Optional<BigDecimal> exactDecimal(String key, BigDecimal min, BigDecimal max) {
+    return string(key).flatMap(v -> {
+      try {
+        BigDecimal n = new BigDecimal(v.trim());
+        if (n.compareTo(min) < 0 || n.compareTo(max) > 0) {
+          problem(valueNode(key), "'" + qualified(key) + "' is " + v.trim() + "; it must be between "
+              + min.toPlainString() + " and " + max.toPlainString());
           return Optional.empty();
         }
         return Optional.of(n);

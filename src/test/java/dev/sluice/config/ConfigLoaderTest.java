@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.config.GatewayConfig.ModelConfig;
+import dev.sluice.config.GatewayConfig.PriceOverride;
 import dev.sluice.config.GatewayConfig.ProviderKind;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,6 +39,12 @@ class ConfigLoaderTest {
               api_key: ${ANTHROPIC_API_KEY:-}
               model: claude-sonnet-4-20250514
               pool: api
+        - name: llama-70b
+          deployments:
+            - provider: openai              # a vLLM server on our own GPUs
+              base_url: http://10.0.0.5:8000/v1
+              model: meta-llama/Llama-3.3-70B-Instruct
+              cost_per_hour: 3.99           # shared by the requests in flight; idle time reported apart
         - name: all-minilm-l6-v2
           deployments:
             - provider: local
@@ -73,6 +81,8 @@ class ConfigLoaderTest {
     assertThat(claude.provider()).isEqualTo(ProviderKind.ANTHROPIC);
     assertThat(claude.id()).isEqualTo("anthropic-1");
     assertThat(claude.apiKey().isEmpty()).isTrue();
+    assertThat(c.model("llama-70b").orElseThrow().deployments().getFirst().costPerHour())
+        .contains(new BigDecimal("3.99"));
     DeploymentConfig local = c.model("all-minilm-l6-v2").orElseThrow().deployments().getFirst();
     assertThat(local.provider()).isEqualTo(ProviderKind.LOCAL);
     assertThat(local.pool()).isEqualTo("cpu");
@@ -213,5 +223,66 @@ class ConfigLoaderTest {
     assertThat(r.findings()).anyMatch(f -> f.startsWith("OPENAI_API_KEY is set"))
         .anyMatch(f -> f.startsWith("ANTHROPIC_API_KEY is not set"))
         .noneMatch(f -> f.contains("sk-test"));
+  }
+
+  @Test
+  void pricesAreReadAsExactDecimalsOnModelsAndDeployments() {
+    String yaml = """
+        models:
+          - name: chat
+            price: {input_per_mtok: 1.00, cached_input_per_mtok: 0.10, cache_write_per_mtok: 1.25,
+                    output_per_mtok: 2.00, batch_discount: 0.5}
+            deployments:
+              - provider: openai
+              - id: own-price
+                provider: openai
+                price:
+                  input_per_mtok: 0.15
+                  output_per_mtok: 0.6
+              - id: gpu
+                provider: openai
+                base_url: http://10.0.0.5:8000/v1
+                cost_per_hour: 3.99
+        """;
+    ModelConfig chat = parse(yaml, Map.of()).model("chat").orElseThrow();
+
+    assertThat(chat.price()).contains(new PriceOverride(new BigDecimal("1.00"), new BigDecimal("0.10"),
+        new BigDecimal("1.25"), new BigDecimal("2.00"), new BigDecimal("0.5")));
+    DeploymentConfig plain = chat.deployments().get(0);
+    assertThat(plain.price()).isEmpty();
+    assertThat(plain.costPerHour()).isEmpty();
+    // Unset cache prices default to the input price; no batch discount unless written.
+    assertThat(chat.deployments().get(1).price()).contains(new PriceOverride(new BigDecimal("0.15"),
+        new BigDecimal("0.15"), new BigDecimal("0.15"), new BigDecimal("0.6"), BigDecimal.ZERO));
+    assertThat(chat.deployments().get(2).costPerHour()).contains(new BigDecimal("3.99"));
+  }
+
+  @Test
+  void priceMistakesAreReportedWithTheirLines() {
+    String yaml = """
+        models:
+          - name: chat
+            price: {input_per_mtok: 1.00, output_per_mtok: -2, batch_discount: 1.5, reasoning_per_mtok: 3}
+            deployments:
+              - provider: openai
+                price: {output_per_mtok: 2.00}
+              - provider: openai
+                cost_per_hour: 3.99
+                price: {input_per_mtok: 1, output_per_mtok: 2}
+              - provider: openai
+                cost_per_hour: a lot
+          - name: other
+            cost_per_hour: 1
+            deployments: [{provider: openai}]
+        """;
+
+    assertThat(problems(yaml, Map.of()).problems())
+        .anySatisfy(p -> assertThat(p).startsWith("line 3: ").contains("'models[0].price.output_per_mtok' is -2"))
+        .anySatisfy(p -> assertThat(p).startsWith("line 3: ").contains("'models[0].price.batch_discount' is 1.5"))
+        .anySatisfy(p -> assertThat(p).startsWith("line 3: ").contains("unknown key 'models[0].price.reasoning_per_mtok'"))
+        .anySatisfy(p -> assertThat(p).startsWith("line 6: ").contains("'models[0].deployments[0].price' needs 'input_per_mtok'"))
+        .anySatisfy(p -> assertThat(p).startsWith("line 8: ").contains("sets both 'price' (per token) and 'cost_per_hour'"))
+        .anySatisfy(p -> assertThat(p).contains("'models[0].deployments[2].cost_per_hour' must be a number, got 'a lot'"))
+        .anySatisfy(p -> assertThat(p).startsWith("line 13: ").contains("unknown key 'models[1].cost_per_hour'"));
   }
 }
