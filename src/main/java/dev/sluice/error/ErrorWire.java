@@ -32,6 +32,14 @@ public final class ErrorWire {
       case GatewayError.MethodNotAllowed e ->
           withHeaders(response(405, e.message(), "invalid_request_error", null, "method_not_allowed"),
               Map.of("Allow", e.allowed()));
+      case GatewayError.RateLimited e -> {
+        Map<String, String> h = new java.util.LinkedHashMap<>(e.headers());
+        h.put("Retry-After", Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)));
+        h.put("retry-after-ms", Long.toString(Math.max(1, e.retryAfter().toMillis())));
+        yield withHeaders(response(429, e.message(), "rate_limit_error", null, "rate_limit_exceeded"), h);
+      }
+      case GatewayError.BudgetExceeded e ->
+          withHeaders(response(429, e.message(), "insufficient_quota", null, "budget_exceeded"), Map.of("x-should-retry", "false"));
       case GatewayError.PayloadTooLarge e ->
           response(413, e.message(), "invalid_request_error", null, "request_too_large");
       case GatewayError.UpstreamRejected e ->

@@ -54,6 +54,18 @@ public sealed interface GatewayError {
     }
   }
 
+  /**
+   * A rate limit refused the request. HTTP 429 with code {@code rate_limit_exceeded},
+   * {@code Retry-After}, and the {@code x-ratelimit-*} headers OpenAI clients read.
+   */
+  record RateLimited(String message, Duration retryAfter, java.util.Map<String, String> headers) implements GatewayError {}
+
+  /**
+   * A budget refused the request. HTTP 429 with code {@code budget_exceeded} and
+   * {@code x-should-retry: false}: retrying cannot help before the budget's period ends.
+   */
+  record BudgetExceeded(String message) implements GatewayError {}
+
   /** The request body exceeds the configured limit. HTTP 413. */
   record PayloadTooLarge(long limitBytes) implements GatewayError {
     @Override

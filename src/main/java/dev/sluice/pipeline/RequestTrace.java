@@ -21,7 +21,18 @@ public final class RequestTrace {
   public record Attempt(String model, String deployment, String provider, String pool, int status, String error,
       long latencyMicros) {}
 
+  /** Told once the request's final usage and amounts are known (admission settles its reservations here). */
+  @FunctionalInterface
+  public interface MeteredListener {
+    /**
+     * @param tokens tokens the request used (input of every kind plus output)
+     */
+    void metered(long tokens, long costNanos, long chargeNanos);
+  }
+
   private final List<Attempt> attempts = new ArrayList<>(2);
+  private List<MeteredListener> listeners;
+  private boolean metered;
   private long hourlyCostNanos;
   private boolean hourlyPriced;
 
@@ -41,6 +52,20 @@ public final class RequestTrace {
 
   public long hourlyCostNanos() {
     return hourlyCostNanos;
+  }
+
+  /** Asks to be told when the request is metered. */
+  public void onMetered(MeteredListener listener) {
+    if (listeners == null) listeners = new ArrayList<>(2);
+    listeners.add(listener);
+  }
+
+  /** The meter calls this once with the request's final figures; later calls do nothing. */
+  public void metered(long tokens, long costNanos, long chargeNanos) {
+    if (metered) return;
+    metered = true;
+    if (listeners == null) return;
+    for (MeteredListener l : listeners) l.metered(tokens, costNanos, chargeNanos);
   }
 
   /** Whether any attempt ran on a deployment priced by the hour. */

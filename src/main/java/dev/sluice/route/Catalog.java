@@ -3,6 +3,8 @@ package dev.sluice.route;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.config.GatewayConfig.ModelConfig;
+import dev.sluice.meter.HourlyCost;
+import dev.sluice.meter.Money;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,7 +33,10 @@ public final class Catalog {
       for (DeploymentConfig d : m.deployments()) {
         String key = identity(m.name(), d);
         DeploymentState state = previous == null ? null : previous.states.get(key);
-        if (state == null) state = new DeploymentState(config.circuitBreaker());
+        if (state == null) {
+          state = new DeploymentState(config.circuitBreaker(),
+              d.costPerHour().map(perHour -> new HourlyCost(Money.ofUsd(perHour))).orElse(null));
+        }
         states.put(key, state);
         list.add(new Deployment(m.name(), d, factory.create(m.name(), d), state));
       }
@@ -40,8 +45,10 @@ public final class Catalog {
     return new Catalog(Map.copyOf(byModel), Map.copyOf(states));
   }
 
+  /** What must stay the same for live state to carry over a reload (a new hourly price starts a new accountant). */
   private static String identity(String model, DeploymentConfig d) {
-    return model + "\u0000" + d.id() + "\u0000" + d.provider() + "\u0000" + d.baseUrl();
+    return model + "\u0000" + d.id() + "\u0000" + d.provider() + "\u0000" + d.baseUrl() + "\u0000"
+        + d.costPerHour().map(java.math.BigDecimal::toPlainString).orElse("");
   }
 
   /** The deployments of a model entry, in config order; empty for an unknown name. */

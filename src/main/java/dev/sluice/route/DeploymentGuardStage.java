@@ -1,6 +1,7 @@
 package dev.sluice.route;
 
 import dev.sluice.error.GatewayError;
+import dev.sluice.meter.HourlyCost;
 import dev.sluice.pipeline.Reply;
 import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.provider.UpstreamException;
@@ -69,12 +70,14 @@ public final class DeploymentGuardStage implements AttemptStage {
     private final Attempt attempt;
     private final DeploymentState state;
     private final long startNanos;
+    private final HourlyCost.Handle hourly;
     private boolean done;
 
     InFlight(Attempt attempt, long startNanos) {
       this.attempt = attempt;
       this.state = attempt.target().deployment().state();
       this.startNanos = startNanos;
+      this.hourly = state.hourly() == null ? null : state.hourly().start();
     }
 
     void succeeded() {
@@ -121,6 +124,7 @@ public final class DeploymentGuardStage implements AttemptStage {
       if (done) return false;
       done = true;
       state.releaseSlot();
+      if (hourly != null) attempt.call().trace().addHourlyCost(state.hourly().finish(hourly).nanos());
       Deployment d = attempt.target().deployment();
       long micros = (nanoClock.getAsLong() - startNanos) / 1_000;
       attempt.call().trace().attempt(new RequestTrace.Attempt(attempt.target().route(), d.id(),

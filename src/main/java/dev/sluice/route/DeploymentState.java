@@ -1,6 +1,7 @@
 package dev.sluice.route;
 
 import dev.sluice.config.GatewayConfig;
+import dev.sluice.meter.HourlyCost;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,9 +14,21 @@ public final class DeploymentState {
   private final AtomicInteger outstanding = new AtomicInteger();
   private final AtomicLong coolingUntil = new AtomicLong(Long.MIN_VALUE);
   private final CircuitBreaker breaker;
+  private final HourlyCost hourly;
 
   public DeploymentState(GatewayConfig.CircuitBreaker config) {
+    this(config, null);
+  }
+
+  /** @param hourly the accountant of a deployment paid by the hour, or {@code null} */
+  public DeploymentState(GatewayConfig.CircuitBreaker config, HourlyCost hourly) {
     this.breaker = new CircuitBreaker(config);
+    this.hourly = hourly;
+  }
+
+  /** The hourly-cost accountant when the deployment is paid by the hour, else {@code null}. */
+  public HourlyCost hourly() {
+    return hourly;
   }
 
   public int outstanding() {

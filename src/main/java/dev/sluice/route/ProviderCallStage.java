@@ -20,7 +20,8 @@ public final class ProviderCallStage implements AttemptStage {
     Call call = attempt.call();
     Target t = attempt.target();
     Deployment d = t.deployment();
-    Served served = new Served(t.route(), d.id(), d.config().provider().wireName(), d.config().pool());
+    Served served = new Served(t.route(), d.id(), d.config().provider().wireName(), d.config().pool(), d.model(),
+        t.upstreamModel());
     ProviderRequest request = new ProviderRequest(call, t.upstreamModel(), attempt.deadlineNanos());
     if (call.operation() == Operation.EMBEDDINGS) {
       if (!(d.provider() instanceof EmbeddingsProvider p)) {

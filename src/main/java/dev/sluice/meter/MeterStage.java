@@ -1,0 +1,277 @@
+package dev.sluice.meter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.sluice.api.Json;
+import dev.sluice.config.GatewayConfig.DeploymentConfig;
+import dev.sluice.config.GatewayConfig.ModelConfig;
+import dev.sluice.error.ErrorWire;
+import dev.sluice.error.GatewayError;
+import dev.sluice.error.GatewayException;
+import dev.sluice.pipeline.Call;
+import dev.sluice.pipeline.Chain;
+import dev.sluice.pipeline.Principal;
+import dev.sluice.pipeline.Reply;
+import dev.sluice.pipeline.RequestTrace;
+import dev.sluice.pipeline.Served;
+import dev.sluice.pipeline.Stage;
+import dev.sluice.route.Catalog;
+import dev.sluice.route.Deployment;
+import dev.sluice.store.UsageLedger;
+import dev.sluice.store.UsageRecord;
+import dev.sluice.stream.Chunk;
+import dev.sluice.stream.ChunkStream;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one usage record per client request, whatever happens to it: answered, refused by a
+ * later stage, failed upstream, streamed to the end, broken mid-stream, or abandoned by the client.
+ * It wraps everything after it in the pipeline, so refusals by admission are recorded too.
+ *
+ * <p>Durability: the client gets the end of its answer (the JSON body, or a stream's final
+ * {@code [DONE]} or error event) only after its record is committed, so a completed response
+ * always has its record, even if the process dies the next instant. A client that goes away
+ * mid-stream gets no end; its record (status 499) is written without waiting.
+ */
+public final class MeterStage implements Stage {
+  private static final Logger log = LoggerFactory.getLogger(MeterStage.class);
+
+  private final UsageLedger ledger;
+  private final Catalog catalog;
+  private final PriceResolver prices;
+  private final Charges charges;
+  private final InstantSource clock;
+  private final LongSupplier nanoClock;
+  private final Set<String> warnedUnpriced = ConcurrentHashMap.newKeySet();
+
+  public MeterStage(UsageLedger ledger, Catalog catalog, PriceResolver prices, Charges charges, InstantSource clock,
+      LongSupplier nanoClock) {
+    this.ledger = ledger;
+    this.catalog = catalog;
+    this.prices = prices;
+    this.charges = charges;
+    this.clock = clock;
+    this.nanoClock = nanoClock;
+  }
+
+  @Override
+  public Future<Reply> handle(Call call, Chain chain) {
+    Instant at = clock.instant();
+    Future<Reply> result;
+    try {
+      result = chain.proceed(call);
+    } catch (GatewayException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.transform(ar -> {
+      if (ar.failed()) {
+        GatewayError error = GatewayException.errorOf(ar.cause());
+        return write(call, at, null, Optional.empty(), -1, error, 0).transform(v -> Future.failedFuture(ar.cause()));
+      }
+      Reply reply = ar.result();
+      return switch (reply) {
+        case Reply.Complete c -> write(call, at, c.served(), Usage.fromResponse(c.body().tree()), -1, null, 200)
+            .map(v -> (Reply) c);
+        case Reply.Streaming s -> Future.succeededFuture(s.withChunks(new MeteredStream(s.chunks(), call, at, s.served())));
+      };
+    });
+  }
+
+  /** Prices, charges and appends the record; the future completes once it is committed. */
+  private Future<Void> write(Call call, Instant at, Served served, Optional<Usage> usage, long ttftMicros,
+      GatewayError error, int okStatus) {
+    long latencyMicros = (nanoClock.getAsLong() - call.startNanos()) / 1_000;
+    Priced priced = price(call, served, usage);
+    Principal p = call.principal();
+    String tenant = p == null ? Principal.DEFAULT_TENANT : p.tenant();
+    Future<Money> charge = priced.cost.isZero() ? Future.succeededFuture(Money.ZERO)
+        : charges.charge(tenant, priced.cost, usage, call.model(), at);
+    return charge.recover(err -> {
+      log.warn("request {}: charging failed ({}); charged as cost", call.requestId(), err.toString());
+      return Future.succeededFuture(priced.cost);
+    }).compose(chargeAmount -> {
+      int status = okStatus;
+      String errorCode = null;
+      String errorClass = null;
+      if (error != null) {
+        ErrorWire.Response wire = ErrorWire.of(error);
+        status = error instanceof GatewayError.StreamInterrupted ? okStatus : wire.status();
+        errorCode = wire.body().path("error").path("code").asText(null);
+        errorClass = errorClass(error);
+      }
+      Usage u = usage.orElse(new Usage(0, 0, 0, 0, 0));
+      try {
+        call.trace().metered(u.input() + u.cachedInput() + u.cacheWrite() + u.output(), priced.cost.nanos(),
+            chargeAmount.nanos());
+      } catch (RuntimeException e) {
+        log.error("request {}: settling after metering failed", call.requestId(), e);
+      }
+      var a = call.attribution();
+      UsageRecord record = new UsageRecord(at, call.requestId(), tenant, p == null ? null : p.keyId(),
+          a.feature(), a.user(), a.run(), a.tags(), call.operation().wireName(), call.model(),
+          served == null ? null : served.model(), served == null ? null : served.deploymentId(),
+          served == null ? null : served.provider(), served == null ? null : served.pool(),
+          u.input(), u.cachedInput(), u.cacheWrite(), u.output(), u.reasoning(),
+          priced.cost.nanos(), chargeAmount.nanos(), priced.known, "off", 0, null,
+          latencyMicros, ttftMicros, status, errorCode, errorClass, attemptsJson(call.trace()));
+      Context context = Vertx.currentContext();
+      return Future.fromCompletionStage(ledger.append(record), context).recover(err -> {
+        log.error("request {}: the usage record could not be written: {}", call.requestId(), err.toString());
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  /** The cost of a request and whether it is known. */
+  private record Priced(Money cost, boolean known) {}
+
+  private Priced price(Call call, Served served, Optional<Usage> usage) {
+    RequestTrace trace = call.trace();
+    if (trace.hourlyPriced()) return new Priced(Money.ofNanos(trace.hourlyCostNanos()), true);
+    if (served == null) return new Priced(Money.ZERO, true); // nothing was served: nothing was spent
+    if (usage.isEmpty()) {
+      warnOnce("usage:" + served.route(), "{}: the upstream reported no usage; the request is recorded as unpriced",
+          served.route());
+      return new Priced(Money.ZERO, false);
+    }
+    ModelConfig model = call.config().models().stream().filter(m -> m.name().equals(served.entry())).findFirst().orElse(null);
+    DeploymentConfig deployment = null;
+    for (Deployment d : catalog.deployments(served.entry())) {
+      if (d.id().equals(served.deploymentId())) deployment = d.config();
+    }
+    if (model == null || deployment == null) return new Priced(Money.ZERO, false);
+    Cost cost = CostCalculator.cost(usage.get(), prices.price(model, deployment, served.upstreamModel()), false);
+    return switch (cost) {
+      case Cost.Priced p -> new Priced(p.total(), true);
+      case Cost.ByTheHour h -> new Priced(Money.ZERO, true);
+      case Cost.Unpriced u -> {
+        warnOnce("price:" + u.upstreamModel(), "no price is known for model {} (served as {}); its requests are recorded "
+            + "as unpriced: set price or cost_per_hour on the model or deployment", u.upstreamModel(), served.route());
+        yield new Priced(Money.ZERO, false);
+      }
+    };
+  }
+
+  private void warnOnce(String key, String message, Object... args) {
+    if (warnedUnpriced.add(key)) log.warn(message, args);
+  }
+
+  private static String errorClass(GatewayError e) {
+    return switch (e) {
+      case GatewayError.InvalidRequest x -> "invalid_request";
+      case GatewayError.Unauthenticated x -> "unauthenticated";
+      case GatewayError.Forbidden x -> "forbidden";
+      case GatewayError.ModelNotFound x -> "model_not_found";
+      case GatewayError.NotFound x -> "not_found";
+      case GatewayError.Conflict x -> "conflict";
+      case GatewayError.UnknownEndpoint x -> "unknown_endpoint";
+      case GatewayError.MethodNotAllowed x -> "method_not_allowed";
+      case GatewayError.PayloadTooLarge x -> "payload_too_large";
+      case GatewayError.UpstreamRejected x -> "upstream_rejected";
+      case GatewayError.UpstreamFailed x -> switch (x.kind()) {
+        case TIMEOUT -> "upstream_timeout";
+        case UNAVAILABLE -> "upstream_unavailable";
+        case BAD_GATEWAY -> "upstream_error";
+      };
+      case GatewayError.StreamInterrupted x -> "stream_interrupted";
+      case GatewayError.Internal x -> "internal";
+      case GatewayError.RateLimited x -> "rate_limited";
+      case GatewayError.BudgetExceeded x -> "budget_exceeded";
+    };
+  }
+
+  private static String attemptsJson(RequestTrace trace) {
+    if (trace.attempts().isEmpty()) return "[]";
+    ArrayNode a = Json.MAPPER.createArrayNode();
+    for (RequestTrace.Attempt t : trace.attempts()) {
+      var o = a.addObject();
+      o.put("model", t.model());
+      o.put("deployment", t.deployment());
+      o.put("status", t.status());
+      o.put("latency_us", t.latencyMicros());
+      if (t.error() != null) o.put("error", t.error());
+    }
+    return a.toString();
+  }
+
+  /**
+   * A stream that is metered as it passes: it notes the time to the first chunk and the usage
+   * chunk, and delays the end of the stream (the last event the client sees) until the record is
+   * committed.
+   */
+  private final class MeteredStream implements ChunkStream {
+    private final ChunkStream source;
+    private final Call call;
+    private final Instant at;
+    private final Served served;
+    private long ttftMicros = -1;
+    private Optional<Usage> usage = Optional.empty();
+    private boolean recorded;
+
+    MeteredStream(ChunkStream source, Call call, Instant at, Served served) {
+      this.source = source;
+      this.call = call;
+      this.at = at;
+      this.served = served;
+    }
+
+    @Override
+    public void subscribe(Subscriber subscriber) {
+      source.subscribe(new Subscriber() {
+        @Override
+        public void onChunk(Chunk chunk) {
+          if (ttftMicros < 0) ttftMicros = (nanoClock.getAsLong() - call.startNanos()) / 1_000;
+          if (chunk.hasUsage()) {
+            Optional<Usage> u = Usage.fromResponse(chunk.json());
+            if (u.isPresent()) usage = u;
+          }
+          subscriber.onChunk(chunk);
+        }
+
+        @Override
+        public void onComplete() {
+          if (recorded) return;
+          recorded = true;
+          write(call, at, served, usage, ttftMicros, null, 200).onComplete(v -> subscriber.onComplete());
+        }
+
+        @Override
+        public void onError(GatewayError error) {
+          if (recorded) return;
+          recorded = true;
+          write(call, at, served, usage, ttftMicros, error, 200).onComplete(v -> subscriber.onError(error));
+        }
+      });
+    }
+
+    @Override
+    public void pause() {
+      source.pause();
+    }
+
+    @Override
+    public void resume() {
+      source.resume();
+    }
+
+    @Override
+    public void cancel() {
+      source.cancel();
+      if (recorded) return;
+      recorded = true;
+      // 499: the client closed the request. Nobody waits for this record.
+      write(call, at, served, usage, ttftMicros, null, 499);
+    }
+  }
+
+}
