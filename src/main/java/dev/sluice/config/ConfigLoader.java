@@ -115,6 +115,14 @@ public final class ConfigLoader {
     if (!store.startsWith("sqlite:") && !store.startsWith("postgresql://") && !store.startsWith("postgres://")) {
       top.problemAt("store", "'store' must be sqlite:PATH or postgresql://HOST:PORT/DB?user=..., got '" + store + "'");
     }
+    java.time.ZoneId zone = top.string("time_zone").flatMap(z -> {
+      try {
+        return Optional.of(java.time.ZoneId.of(z.trim()));
+      } catch (java.time.DateTimeException e) {
+        top.problemAt("time_zone", "'time_zone' must be a time zone such as UTC, Europe/Paris or America/New_York, got '" + z + "'");
+        return Optional.empty();
+      }
+    }).orElse(java.time.ZoneOffset.UTC);
     List<TenantConfig> tenants = new ArrayList<>();
     for (YamlNode t : top.mappings("tenants")) {
       tenant(t).ifPresent(tenants::add);
@@ -127,7 +135,7 @@ public final class ConfigLoader {
           + "set admin_key (for example admin_key: ${SLUICE_ADMIN_KEY}) or listen on 127.0.0.1");
     }
     checkModels(models, problems);
-    return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants);
+    return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants, zone);
   }
 
   private Optional<TenantConfig> tenant(YamlNode n) {

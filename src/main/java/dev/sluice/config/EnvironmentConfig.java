@@ -98,7 +98,8 @@ public final class EnvironmentConfig {
 
     GatewayConfig config = new GatewayConfig("environment", listen, adminKey, GatewayConfig.DEFAULT_MAX_REQUEST_BODY,
         t, Retry.DEFAULT, CircuitBreaker.DEFAULT, models,
-        Optional.ofNullable(nonBlank(env.apply("SLUICE_STORE"))).orElse(GatewayConfig.DEFAULT_STORE), List.of());
+        Optional.ofNullable(nonBlank(env.apply("SLUICE_STORE"))).orElse(GatewayConfig.DEFAULT_STORE), List.of(),
+        java.time.ZoneOffset.UTC);
     return new Result(config, findings);
   }
 

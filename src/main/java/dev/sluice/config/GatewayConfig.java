@@ -23,7 +23,8 @@ public record GatewayConfig(
     CircuitBreaker circuitBreaker,
     List<ModelConfig> models,
     String store,
-    List<TenantConfig> tenants) {
+    List<TenantConfig> tenants,
+    java.time.ZoneId timeZone) {
 
   public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
   public static final String DEFAULT_STORE = "sqlite:data/sluice.db";
@@ -36,7 +37,7 @@ public record GatewayConfig(
   /** The same config listening elsewhere. */
   public GatewayConfig withListen(Listen other) {
     return new GatewayConfig(source, other, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store,
-        tenants);
+        tenants, timeZone);
   }
 
   /**
