@@ -317,6 +317,14 @@ abstract class StoreContract {
   }
 
   @Test
+  void aRecordWithANulCharacterInATextFieldIsStillKept() {
+    join(store.ledger().append(usage("req_nul", "2026-03-07T15:10:00Z").user("eve\u0000").build()));
+
+    assertThat(store.ledger().byRequestId("req_nul")).extracting(UsageRecord::user).singleElement()
+        .asString().startsWith("eve");
+  }
+
+  @Test
   void concurrentAppendsOfOneRequestIdLeaveOneRecord() {
     List<CompletableFuture<Void>> appends = IntStream.range(0, 50)
         .mapToObj(i -> usage("req_same", "2026-03-07T15:10:00Z").cost(i, i).build())
