@@ -1,6 +1,9 @@
 package dev.sluice.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.store.StoreException;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -11,7 +14,7 @@ import java.time.InstantSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SqlitePragmasTest {
+class OpeningAStoreTest {
   @TempDir Path dir;
 
   @Test
@@ -33,6 +36,25 @@ class SqlitePragmasTest {
       assertThat(pragma(c, "synchronous")).isEqualTo("2"); // FULL
       assertThat(store.describe()).endsWith("s.db?sync=full");
     }
+  }
+
+  @Test
+  void anUnreachableDatabaseIsReportedWithoutItsPassword() {
+    assertThatThrownBy(() -> JdbcStore.open(
+        StoreUrl.parse("postgresql://127.0.0.1:1/test?user=gw&password=hunter2"), InstantSource.system()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("could not open the store postgresql://127.0.0.1:1/test?user=gw")
+        .hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void aFolderThatCannotBeCreatedIsReported() throws Exception {
+    Path file = dir.resolve("not-a-folder");
+    java.nio.file.Files.writeString(file, "");
+
+    assertThatThrownBy(() -> JdbcStore.open(StoreUrl.parse("sqlite:" + file.resolve("s.db")), InstantSource.system()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("could not create the folder");
   }
 
   private static String pragma(Connection c, String name) throws SQLException {
