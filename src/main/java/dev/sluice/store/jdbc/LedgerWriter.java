@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>A future succeeds only after the sink committed a transaction holding its record, and
- *       fails only when its record was not committed. It is completed exactly once.
+ *       fails when the commit failed (or, if the connection broke during the commit, when the
+ *       database could not say: appending the same request id again is then harmless, the ledger
+ *       keeps one record per request id). It is completed exactly once.
  *   <li>{@code queue} and {@code closed} are guarded by {@code lock}. A record is accepted (put in
  *       the queue) only while not closed; the writer leaves its loop only when closed <em>and</em>
  *       the queue is empty. So every accepted record goes into exactly one batch, and
@@ -234,15 +236,21 @@ final class LedgerWriter implements AutoCloseable {
       }
     }
     // One record may have spoiled the batch: commit them one by one so the others are kept.
+    int refused = 0;
+    Exception first = null;
     for (Pending p : batch) {
       try {
         sink.commit(List.of(p.record()));
         transactions.incrementAndGet();
         complete(List.of(p), null);
       } catch (Exception e) {
-        log.warn("ledger: could not commit the usage record of request {}: {}", p.record().requestId(), e.toString());
+        if (refused++ == 0) first = e;
         complete(List.of(p), e);
       }
+    }
+    if (refused > 0) {
+      log.warn("ledger: could not commit {} of {} usage records; the first failure: {}", refused, batch.size(),
+          String.valueOf(first));
     }
   }
 
