@@ -2,8 +2,8 @@ package dev.sluice.store;
 
 /**
  * Where the state that changes at run time lives: tenants, API keys, budgets, rate limits and the
- * usage ledger. One implementation per database: embedded SQLite by default, PostgreSQL when
- * several gateway replicas share it.
+ * usage ledger. Embedded SQLite by default, PostgreSQL when several gateway replicas share it;
+ * {@link Stores#open} opens either from the {@code store:} setting.
  *
  * <p>Methods block (JDBC): call them off the event loop. The ledger is the exception on the write
  * side: {@link UsageLedger#append} queues and returns at once, and commits in groups.

@@ -11,10 +11,14 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Durability contract: when the stage returned by {@link #append} completes, the record is
  * committed and survives a crash of the Sluice process. Concurrent appends share one commit.
+ * Appending a request id that is already in the ledger succeeds and keeps the first record.
  */
 public interface UsageLedger {
 
-  /** Queues a record; the stage completes once it is committed (or fails if it cannot be). */
+  /**
+   * Queues a record; the stage completes once it is committed (or fails if it cannot be: at once
+   * with {@link LedgerFullException} when more records wait than the ledger will queue).
+   */
   CompletionStage<Void> append(UsageRecord record);
 
   /** Sums over records in [from, to), grouped as asked. */

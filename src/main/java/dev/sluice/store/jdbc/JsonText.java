@@ -1,0 +1,49 @@
+package dev.sluice.store.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.sluice.store.StoreException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The JSON text kept in list and map columns (key models, alert thresholds, record tags). */
+final class JsonText {
+  private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+  private static final TypeReference<List<Double>> DOUBLES = new TypeReference<>() {};
+  private static final TypeReference<Map<String, String>> TAGS = new TypeReference<>() {};
+
+  private JsonText() {}
+
+  static String write(Object value) {
+    try {
+      // Maps in key order, so equal tags are equal text.
+      return MAPPER.writeValueAsString(value instanceof Map<?, ?> m ? new TreeMap<>(m) : value);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("could not write JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  static List<String> strings(String json) {
+    return read(json, STRINGS);
+  }
+
+  static List<Double> doubles(String json) {
+    return read(json, DOUBLES);
+  }
+
+  static Map<String, String> tags(String json) {
+    return read(json, TAGS);
+  }
+
+  private static <T> T read(String json, TypeReference<T> type) {
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("the store holds malformed JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+}
