@@ -1,6 +1,18 @@
 package dev.sluice;
 
+import dev.sluice.admit.AdmissionRules;
+import dev.sluice.admit.AdmitStage;
+import dev.sluice.admit.BudgetAlerts;
+import dev.sluice.admit.BudgetGuard;
+import dev.sluice.admit.RateLimiter;
 import dev.sluice.auth.KeyDirectory;
+import dev.sluice.meter.Charges;
+import dev.sluice.meter.MeterStage;
+import dev.sluice.meter.PlanBook;
+import dev.sluice.meter.PriceResolver;
+import dev.sluice.meter.TokenEstimator;
+import dev.sluice.store.Store;
+import dev.sluice.store.Stores;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.provider.HttpExchange;
@@ -50,9 +62,17 @@ public final class Gateway implements AutoCloseable {
   private final LongSupplier nanoClock = System::nanoTime;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
   private final Providers providers;
+  private final InstantSource clock = InstantSource.system();
   private volatile int port;
   private KeyDirectory keys;
   private String deploymentId;
+  private Store store;
+  private AdmissionRules rules;
+  private RateLimiter limiter;
+  private BudgetGuard budgets;
+  private BudgetAlerts alerts;
+  private PriceResolver prices;
+  private TokenEstimator estimator;
 
   private Gateway(Vertx vertx, boolean ownsVertx) {
     this.vertx = vertx;
@@ -77,8 +97,20 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void startServers(GatewayConfig config, int instances) {
+    try {
+      store = Stores.open(config.store());
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot open the store " + config.store() + ": " + e.getMessage(), e);
+    }
+    log.info("store: {}", store.describe());
+    rules = new AdmissionRules(store, vertx);
+    limiter = new RateLimiter(nanoClock);
+    budgets = new BudgetGuard(config.timeZone());
+    alerts = new BudgetAlerts(store.budgets(), vertx);
+    prices = PriceResolver.shipped();
+    estimator = new TokenEstimator(prices);
     current.set(snapshot(config, null));
-    HttpEdge edge = new HttpEdge(current::get, nanoClock, null, vertx, InstantSource.system());
+    HttpEdge edge = new HttpEdge(current::get, nanoClock, store, vertx, clock);
     GatewayConfig.Listen listen = config.listen();
     Future<String> deployed = vertx.deployVerticle(() -> new ServerVerticle(edge, http, listen),
         new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
@@ -123,9 +155,26 @@ public final class Gateway implements AutoCloseable {
 
   private Snapshot snapshot(GatewayConfig config, Catalog previous) {
     Catalog catalog = Catalog.build(config, providers::create, previous);
-    keys = keys == null ? new KeyDirectory(config, null, vertx, InstantSource.system()) : keys.withConfig(config);
-    return new Snapshot(config, catalog, keys, Pipelines.modelCall(catalog, keys, vertx, nanoClock),
-        Instant.now().getEpochSecond());
+    keys = keys == null ? new KeyDirectory(config, store.keys(), vertx, clock) : keys.withConfig(config);
+    declareTenants(config);
+    PlanBook plans = new PlanBook(config, store.tenants(), vertx);
+    Charges charges = new Charges(plans, store.ledger(), vertx, config.timeZone());
+    var meter = new MeterStage(store.ledger(), catalog, prices, charges, clock, nanoClock);
+    var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
+    return new Snapshot(config, catalog, keys, plans, rules,
+        Pipelines.modelCall(catalog, keys, meter, admit, vertx, nanoClock), Instant.now().getEpochSecond());
+  }
+
+  /** Tenants declared in the config exist in the store too, so budgets and usage can name them. */
+  private void declareTenants(GatewayConfig config) {
+    for (GatewayConfig.TenantConfig t : config.tenants()) {
+      try {
+        if (store.tenants().byName(t.name()).isEmpty()) store.tenants().create(t.name(), t.plan().orElse(null));
+        else t.plan().ifPresent(plan -> store.tenants().updatePlan(t.name(), plan));
+      } catch (RuntimeException e) {
+        log.warn("config: could not record tenant {} in the store: {}", t.name(), e.getMessage());
+      }
+    }
   }
 
   @Override
@@ -136,6 +185,8 @@ public final class Gateway implements AutoCloseable {
       log.debug("undeploy: {}", e.toString());
     }
     providers.close();
+    if (rules != null) rules.close();
+    if (store != null) store.close();
     if (ownsVertx) {
       try {
         vertx.close().await(10, TimeUnit.SECONDS);

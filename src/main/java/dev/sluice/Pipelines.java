@@ -1,7 +1,9 @@
 package dev.sluice;
 
+import dev.sluice.admit.AdmitStage;
 import dev.sluice.auth.IdentifyStage;
 import dev.sluice.auth.KeyDirectory;
+import dev.sluice.meter.MeterStage;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.route.AttemptStage;
 import dev.sluice.route.Catalog;
@@ -18,12 +20,15 @@ import java.util.function.LongSupplier;
  *
  * <pre>
  * per request (once)                        per attempt (each retry and fallback)
- *   identify   API key -> tenant               guard     circuit breaker, back-off, max concurrency
- *   route      plan + retry/fallback loop --->  provider  codec + HTTP call (or in-process model)
+ *   identify   API key -> tenant, attribution
+ *   meter      one usage record per request, refusals included (wraps all below)
+ *   admit      rate limits, budget reservation of the worst case
+ *   route      plan + retry/fallback loop --->  guard     circuit breaker, back-off, max concurrency,
+ *                                                         hourly-cost share
+ *                                                provider  codec + HTTP call (or in-process model)
  * </pre>
  *
- * Stages to come slot in between identify and route, in this order: meter (wraps everything after
- * it, refusals included), admit (rate limits, budget reservation, run guard), cache.
+ * Stages to come slot in between admit and route: the run guard (in admit), then the cache.
  */
 final class Pipelines {
   private Pipelines() {}
@@ -36,9 +41,12 @@ final class Pipelines {
   }
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
-  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, Vertx vertx, LongSupplier nanoClock) {
+  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit, Vertx vertx,
+      LongSupplier nanoClock) {
     return new Pipeline(List.of(
         new IdentifyStage(keys),
+        meter,
+        admit,
         new RouteStage(catalog, attempt(nanoClock), vertx, nanoClock)));
   }
 }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Json;
+import dev.sluice.admit.AdmissionRules;
 import dev.sluice.auth.KeyDirectory;
+import dev.sluice.meter.Plan;
+import dev.sluice.meter.PlanBook;
 import dev.sluice.auth.KeySecrets;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
@@ -19,6 +22,10 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.InstantSource;
+import dev.sluice.store.UsageLedger;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,24 +41,36 @@ final class AdminApi {
 
   private final Store store;
   private final KeyDirectory keys;
+  private final PlanBook plans;
+  private final AdmissionRules rules;
   private final InstantSource clock;
 
-  AdminApi(Store store, KeyDirectory keys, InstantSource clock) {
+  AdminApi(Store store, KeyDirectory keys, PlanBook plans, AdmissionRules rules, InstantSource clock) {
     this.store = store;
     this.keys = keys;
+    this.plans = plans;
+    this.rules = rules;
     this.clock = clock;
   }
 
   // ---------------------------------------------------------------- tenants
 
   ObjectNode createTenant(ObjectNode body) {
-    JsonFields f = new JsonFields(body);
+    JsonFields f = new JsonFields(body).only("name", "plan");
     String name = f.requiredString("name");
     JsonNode plan = f.object("plan");
     f.finish();
     checkName(name);
+    if (plan != null) {
+      try {
+        Plan.parse(plan.toString());
+      } catch (IllegalArgumentException e) {
+        throw JsonFields.invalid("Invalid plan: " + e.getMessage() + ".", "plan");
+      }
+    }
     try {
       Tenant t = store.tenants().create(name, plan == null ? null : plan.toString());
+      plans.forget(name);
       return tenantJson(t);
     } catch (Tenants.DuplicateException e) {
       throw new GatewayException(new GatewayError.Conflict("A tenant named '" + name + "' already exists.", "tenant_exists"));
@@ -91,7 +110,7 @@ final class AdminApi {
   // ---------------------------------------------------------------- keys
 
   ObjectNode createKey(ObjectNode body) {
-    JsonFields f = new JsonFields(body);
+    JsonFields f = new JsonFields(body).only("tenant", "name", "models", "expires_at");
     String tenant = f.requiredString("tenant");
     String name = f.string("name");
     List<String> models = f.strings("models");
@@ -148,7 +167,7 @@ final class AdminApi {
   // ---------------------------------------------------------------- budgets
 
   ObjectNode createBudget(ObjectNode body) {
-    JsonFields f = new JsonFields(body);
+    JsonFields f = new JsonFields(body).only("scope", "tenant", "target", "amount_usd", "period", "action", "alert_at", "webhook");
     String scope = f.requiredString("scope");
     String tenant = f.requiredString("tenant");
     String target = f.string("target");
@@ -174,6 +193,7 @@ final class AdminApi {
     Budget b = new Budget(KeySecrets.newId("bud"), scope, tenant, target, nanos(amount), period, action, alertAt,
         webhook, clock.instant());
     store.budgets().insert(b);
+    rules.load();
     return budgetJson(b);
   }
 
@@ -188,6 +208,7 @@ final class AdminApi {
     if (!store.budgets().delete(id)) {
       throw new GatewayException(new GatewayError.NotFound("No budget with id '" + id + "'.", "budget_not_found"));
     }
+    rules.load();
     return Json.MAPPER.createObjectNode().put("id", id).put("deleted", true);
   }
 
@@ -209,7 +230,7 @@ final class AdminApi {
   // ---------------------------------------------------------------- rate limits
 
   ObjectNode createRateLimit(ObjectNode body) {
-    JsonFields f = new JsonFields(body);
+    JsonFields f = new JsonFields(body).only("scope", "tenant", "target", "model", "rpm", "tpm");
     String scope = f.requiredString("scope");
     String tenant = f.requiredString("tenant");
     String target = f.string("target");
@@ -224,6 +245,7 @@ final class AdminApi {
     tenant(tenant);
     RateLimit r = new RateLimit(KeySecrets.newId("rl"), scope, tenant, target, model, rpm, tpm);
     store.rateLimits().insert(r);
+    rules.load();
     return rateLimitJson(r);
   }
 
@@ -238,6 +260,7 @@ final class AdminApi {
     if (!store.rateLimits().delete(id)) {
       throw new GatewayException(new GatewayError.NotFound("No rate limit with id '" + id + "'.", "rate_limit_not_found"));
     }
+    rules.load();
     return Json.MAPPER.createObjectNode().put("id", id).put("deleted", true);
   }
 
@@ -250,6 +273,141 @@ final class AdminApi {
     o.put("model", r.model());
     o.put("rpm", r.rpm());
     o.put("tpm", r.tpm());
+    return o;
+  }
+
+  // ---------------------------------------------------------------- usage and invoices
+
+  /** The parameters of a usage query, as the query string gives them. */
+  record UsageParams(String from, String to, String groupBy, String granularity, String tenant) {}
+
+  /** The rows of a usage query; {@code onlyTenant} (for /me) overrides any tenant filter. */
+  List<UsageLedger.Row> usageRows(UsageParams p, String onlyTenant, ZoneId zone) {
+    Instant to = p.to() == null ? clock.instant() : JsonFields.queryTime("to", p.to());
+    Instant from = p.from() == null ? to.minus(Duration.ofDays(30)) : JsonFields.queryTime("from", p.from());
+    if (!from.isBefore(to)) throw JsonFields.invalid("Parameter 'from' must be before 'to'.", "from");
+    List<String> groupBy = p.groupBy() == null ? List.of()
+        : Arrays.stream(p.groupBy().split(",")).map(String::strip).filter(g -> !g.isEmpty()).toList();
+    String granularity = p.granularity();
+    if (granularity != null && !granularity.equals("hour") && !granularity.equals("day")) {
+      throw JsonFields.invalid("Parameter 'granularity' must be hour or day.", "granularity");
+    }
+    String tenant = onlyTenant != null ? onlyTenant : p.tenant();
+    try {
+      return store.ledger().aggregate(new UsageLedger.Query(from, to, groupBy, granularity, tenant, zone));
+    } catch (IllegalArgumentException e) {
+      throw JsonFields.invalid(e.getMessage() + ".", "group_by");
+    }
+  }
+
+  /** Usage rows as JSON: {@code {"rows": [{<groups>, "time"?, "requests", ...}]}}. */
+  static ObjectNode usageJson(List<UsageLedger.Row> rows) {
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    ArrayNode out = root.putArray("rows");
+    for (UsageLedger.Row r : rows) {
+      ObjectNode o = out.addObject();
+      r.groups().forEach(o::put);
+      if (r.time() != null) o.put("time", r.time().toString());
+      o.put("requests", r.requests());
+      o.put("input_tokens", r.inputTokens());
+      o.put("cached_input_tokens", r.cachedInputTokens());
+      o.put("cache_write_tokens", r.cacheWriteTokens());
+      o.put("output_tokens", r.outputTokens());
+      o.put("cost_usd", usd(r.costNanos()));
+      o.put("charge_usd", usd(r.chargeNanos()));
+      o.put("avoided_usd", usd(r.avoidedNanos()));
+      o.put("unpriced_requests", r.unpricedRequests());
+    }
+    return root;
+  }
+
+  /** Usage rows as CSV, with a header line and the same columns as the JSON. */
+  static String usageCsv(List<UsageLedger.Row> rows, List<String> groupBy, boolean withTime) {
+    StringBuilder sb = new StringBuilder();
+    List<String> header = new java.util.ArrayList<>(groupBy);
+    if (withTime) header.add("time");
+    header.addAll(List.of("requests", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
+        "cost_usd", "charge_usd", "avoided_usd", "unpriced_requests"));
+    sb.append(String.join(",", header)).append("\n");
+    for (UsageLedger.Row r : rows) {
+      List<String> cells = new java.util.ArrayList<>();
+      for (String g : groupBy) cells.add(csv(r.groups().get(g)));
+      if (withTime) cells.add(r.time() == null ? "" : r.time().toString());
+      cells.addAll(List.of(Long.toString(r.requests()), Long.toString(r.inputTokens()), Long.toString(r.cachedInputTokens()),
+          Long.toString(r.cacheWriteTokens()), Long.toString(r.outputTokens()), usd(r.costNanos()).toPlainString(),
+          usd(r.chargeNanos()).toPlainString(), usd(r.avoidedNanos()).toPlainString(), Long.toString(r.unpricedRequests())));
+      sb.append(String.join(",", cells)).append("\n");
+    }
+    return sb.toString();
+  }
+
+  private static String csv(String v) {
+    if (v == null) return "";
+    if (v.contains(",") || v.contains("\"") || v.contains("\n")) return "\"" + v.replace("\"", "\"\"") + "\"";
+    return v;
+  }
+
+  /**
+   * A tenant's invoice for a calendar month ({@code 2026-11}): one line per model that answered,
+   * with its token buckets and amount (the sum of what its requests were charged, so the total
+   * matches the ledger exactly), plus the subscription fee when the plan has one.
+   */
+  ObjectNode invoice(String tenant, String period, ZoneId zone) {
+    if (tenant == null) throw JsonFields.invalid("Parameter 'tenant' is required.", "tenant");
+    if (period == null || !period.matches("\\d{4}-\\d{2}")) {
+      throw JsonFields.invalid("Parameter 'period' must be a month such as 2026-11.", "period");
+    }
+    tenant(tenant);
+    java.time.YearMonth month = java.time.YearMonth.parse(period);
+    Instant from = month.atDay(1).atStartOfDay(zone).toInstant();
+    Instant to = month.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+    List<UsageLedger.Row> rows = store.ledger().aggregate(new UsageLedger.Query(from, to, List.of("model"), null, tenant, zone));
+    Plan plan = Plan.parse(store.tenants().byName(tenant).map(Tenant::plan).orElse(null));
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("tenant", tenant);
+    o.put("period", period);
+    o.put("from", from.toString());
+    o.put("to", to.toString());
+    o.put("time_zone", zone.getId());
+    ArrayNode lines = o.putArray("lines");
+    long usageCharge = 0;
+    long usageCost = 0;
+    long requests = 0;
+    for (UsageLedger.Row r : rows) {
+      if (r.requests() == 0) continue;
+      ObjectNode l = lines.addObject();
+      String model = r.groups().get("model");
+      l.put("description", "usage of " + (model == null ? "(no model served)" : model));
+      l.put("model", model);
+      l.put("requests", r.requests());
+      l.put("input_tokens", r.inputTokens());
+      l.put("cached_input_tokens", r.cachedInputTokens());
+      l.put("cache_write_tokens", r.cacheWriteTokens());
+      l.put("output_tokens", r.outputTokens());
+      long tokens = r.inputTokens() + r.cachedInputTokens() + r.cacheWriteTokens() + r.outputTokens();
+      l.put("tokens", tokens);
+      l.put("rate_usd_per_mtok", tokens == 0 ? BigDecimal.ZERO
+          : BigDecimal.valueOf(r.chargeNanos(), 9).multiply(BigDecimal.valueOf(1_000_000))
+              .divide(BigDecimal.valueOf(tokens), 6, RoundingMode.HALF_EVEN).stripTrailingZeros());
+      l.put("amount_usd", usd(r.chargeNanos()));
+      l.put("cost_usd", usd(r.costNanos()));
+      if (r.unpricedRequests() > 0) l.put("unpriced_requests", r.unpricedRequests());
+      usageCharge += r.chargeNanos();
+      usageCost += r.costNanos();
+      requests += r.requests();
+    }
+    long fee = 0;
+    if (plan instanceof Plan.Subscription s) {
+      fee = s.monthlyFee().nanos();
+      ObjectNode l = lines.addObject();
+      l.put("description", "subscription fee (includes $" + s.included() + " of usage)");
+      l.put("amount_usd", usd(fee));
+    }
+    o.put("requests", requests);
+    o.put("usage_usd", usd(usageCharge));
+    o.put("total_usd", usd(usageCharge + fee));
+    o.put("cost_usd", usd(usageCost));
+    o.put("margin_usd", usd(usageCharge + fee - usageCost));
     return o;
   }
 

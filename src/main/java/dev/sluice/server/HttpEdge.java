@@ -17,6 +17,7 @@ import dev.sluice.error.GatewayException;
 import dev.sluice.pipeline.Attribution;
 import dev.sluice.pipeline.Call;
 import dev.sluice.pipeline.Operation;
+import dev.sluice.pipeline.Principal;
 import dev.sluice.pipeline.Reply;
 import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.route.Deployment;
@@ -60,11 +61,17 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final InstantSource clock;
 
-  /** An admin operation: blocking, on a worker thread, from the request (and its JSON body) to an answer. */
+  /**
+   * An admin operation: blocking, on a worker thread, from the request (and its JSON body) to an
+   * answer: a JSON node, or a {@link Csv} text.
+   */
   @FunctionalInterface
   private interface AdminCall {
-    JsonNode apply(AdminApi api, Exchange x, ObjectNode body);
+    Object apply(AdminApi api, Exchange x, ObjectNode body);
   }
+
+  /** A CSV answer. */
+  private record Csv(String text) {}
 
   /** One row of the endpoint table. A segment in braces matches one segment; {@code {name+}} at the end matches the rest. */
   private record Endpoint(HttpMethod method, String path, Handler<Exchange> handler) {}
@@ -108,7 +115,11 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         new Endpoint(HttpMethod.DELETE, "/admin/budgets/{id}", x -> admin(x, (api, ex, b) -> api.deleteBudget(ex.params().get("id")))),
         new Endpoint(HttpMethod.POST, "/admin/rate-limits", x -> admin(x, (api, ex, b) -> api.createRateLimit(b))),
         new Endpoint(HttpMethod.GET, "/admin/rate-limits", x -> admin(x, (api, ex, b) -> api.listRateLimits(ex.query("tenant")))),
-        new Endpoint(HttpMethod.DELETE, "/admin/rate-limits/{id}", x -> admin(x, (api, ex, b) -> api.deleteRateLimit(ex.params().get("id")))));
+        new Endpoint(HttpMethod.DELETE, "/admin/rate-limits/{id}", x -> admin(x, (api, ex, b) -> api.deleteRateLimit(ex.params().get("id")))),
+        new Endpoint(HttpMethod.GET, "/admin/usage", x -> admin(x, (api, ex, b) -> usage(api, ex, null))),
+        new Endpoint(HttpMethod.GET, "/admin/invoices", x -> admin(x, (api, ex, b) ->
+            api.invoice(ex.query("tenant"), ex.query("period"), ex.snapshot().config().timeZone()))),
+        new Endpoint(HttpMethod.GET, "/me/usage", x -> tenantCall(x, (api, ex, tenant) -> usage(api, ex, tenant))));
   }
 
   @Override
@@ -322,17 +333,81 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         ? allowed.compose(v -> BodyReader.read(x.request(), config.maxRequestBody())).map(this::jsonObject)
         : allowed.map(v -> Json.MAPPER.createObjectNode());
     body.compose(b -> {
-          AdminApi api = new AdminApi(store, x.snapshot().keys(), clock);
-          return vertx.<JsonNode>executeBlocking(() -> call.apply(api, x, b), false);
+          AdminApi api = new AdminApi(store, x.snapshot().keys(), x.snapshot().plans(), x.snapshot().rules(), clock);
+          return vertx.<Object>executeBlocking(() -> call.apply(api, x, b), false);
         })
         .onComplete(ar -> {
           if (ar.succeeded()) {
-            sendJson(x, 200, ar.result());
+            sendResult(x, ar.result());
           } else {
             if (!(ar.cause() instanceof GatewayException)) log.error("request {}: admin call failed", x.requestId(), ar.cause());
             sendError(x, GatewayException.errorOf(ar.cause()));
           }
         });
+  }
+
+  /** A tenant's own data, for whoever holds one of its keys (the admin key reads the default tenant's). */
+  @FunctionalInterface
+  private interface TenantCall {
+    Object apply(AdminApi api, Exchange x, String tenant);
+  }
+
+  private void tenantCall(Exchange x, TenantCall call) {
+    GatewayConfig config = x.snapshot().config();
+    String presented = IdentifyStage.bearer(x.request().getHeader("authorization"));
+    Future<String> tenant;
+    if (presented == null) {
+      if (config.adminKey().isPresent()) {
+        throw new GatewayException(new GatewayError.Unauthenticated("Missing API key. Send it as 'Authorization: Bearer <key>'."));
+      }
+      tenant = Future.succeededFuture(Principal.DEFAULT_TENANT);
+    } else if (config.adminKey().isPresent() && IdentifyStage.matches(presented, config.adminKey().get())) {
+      tenant = Future.succeededFuture(Principal.DEFAULT_TENANT);
+    } else {
+      tenant = x.snapshot().keys().identify(dev.sluice.auth.KeySecrets.hash(presented)).compose(p -> {
+        if (p != null) return Future.succeededFuture(p.tenant());
+        if (config.adminKey().isEmpty()) return Future.succeededFuture(Principal.DEFAULT_TENANT);
+        return Future.failedFuture(new GatewayException(new GatewayError.Unauthenticated(
+            "Incorrect API key provided, or the key was revoked or has expired.")));
+      });
+    }
+    tenant.compose(t -> {
+          AdminApi api = new AdminApi(store, x.snapshot().keys(), x.snapshot().plans(), x.snapshot().rules(), clock);
+          return vertx.<Object>executeBlocking(() -> call.apply(api, x, t), false);
+        })
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            sendResult(x, ar.result());
+          } else {
+            if (!(ar.cause() instanceof GatewayException)) log.error("request {}: call failed", x.requestId(), ar.cause());
+            sendError(x, GatewayException.errorOf(ar.cause()));
+          }
+        });
+  }
+
+  /** {@code GET /admin/usage} and {@code /me/usage}: JSON, or CSV when the client accepts text/csv. */
+  private static Object usage(AdminApi api, Exchange x, String onlyTenant) {
+    AdminApi.UsageParams p = new AdminApi.UsageParams(x.query("from"), x.query("to"), x.query("group_by"),
+        x.query("granularity"), x.query("tenant"));
+    var rows = api.usageRows(p, onlyTenant, x.snapshot().config().timeZone());
+    String accept = x.request().getHeader("accept");
+    if (accept != null && accept.contains("text/csv")) {
+      List<String> groups = p.groupBy() == null ? List.of()
+          : java.util.Arrays.stream(p.groupBy().split(",")).map(String::strip).filter(g -> !g.isEmpty()).toList();
+      return new Csv(AdminApi.usageCsv(rows, groups, p.granularity() != null));
+    }
+    return AdminApi.usageJson(rows);
+  }
+
+  private void sendResult(Exchange x, Object result) {
+    if (result instanceof Csv csv) {
+      HttpServerResponse r = x.response();
+      r.setStatusCode(200);
+      r.headers().set(CONTENT_TYPE, "text/csv; charset=utf-8").set(REQUEST_ID, x.requestId());
+      r.end(csv.text());
+    } else {
+      sendJson(x, 200, (JsonNode) result);
+    }
   }
 
   private ObjectNode jsonObject(Buffer raw) {

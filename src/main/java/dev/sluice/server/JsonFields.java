@@ -27,6 +27,13 @@ final class JsonFields {
     this.body = body;
   }
 
+  /** Refuses, before anything else is read, a body with a field not in {@code fields} (a typo is then named as such). */
+  JsonFields only(String... fields) {
+    known.addAll(List.of(fields));
+    finish();
+    return this;
+  }
+
   String requiredString(String field) {
     String v = string(field);
     if (v == null || v.isBlank()) throw invalid("Missing required field '" + field + "'.", field);

@@ -40,10 +40,32 @@ public final class TestGateway implements AutoCloseable {
     return start(yaml, Map.of("UPSTREAM", upstream.baseUrl()));
   }
 
-  /** Parses a test config, forcing a free port. */
+  /** Parses a test config, forcing a free port and, unless it names one, a store of its own in a temporary folder. */
   public static GatewayConfig config(String yaml, Map<String, String> env) {
     String withPort = yaml.contains("listen:") ? yaml : "listen: 127.0.0.1:0\n" + yaml;
-    return new ConfigLoader(env::get).parse("test.yaml", withPort);
+    String withStore = withPort.contains("store:") ? withPort : "store: sqlite:" + TEMP.resolve(
+        "sluice-" + java.util.UUID.randomUUID() + ".db") + "\n" + withPort;
+    return new ConfigLoader(env::get).parse("test.yaml", withStore);
+  }
+
+  /** Where test stores go; removed when the JVM exits. */
+  private static final java.nio.file.Path TEMP = tempDir();
+
+  private static java.nio.file.Path tempDir() {
+    try {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("sluice-test-stores");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try (var files = java.nio.file.Files.list(dir)) {
+          files.forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+          // best effort
+        }
+        dir.toFile().delete();
+      }));
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public Gateway gateway() {
@@ -122,6 +144,10 @@ public final class TestGateway implements AutoCloseable {
   public Response postBytes(String path, byte[] body, String... headers) {
     return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)), headers);
+  }
+
+  public Response delete(String path, String... headers) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path)).DELETE(), headers);
   }
 
   public Response get(String path, String... headers) {
