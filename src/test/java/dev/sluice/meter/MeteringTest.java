@@ -99,7 +99,7 @@ class MeteringTest {
 
     sluice.close();
     sluice = null;
-    for (Path f : Files.list(dir).toList()) {
+    for (Path f : Files.walk(dir).filter(Files::isRegularFile).toList()) {
       assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)).as(f.toString())
           .doesNotContain(secret).doesNotContain(secret.substring(10));
     }

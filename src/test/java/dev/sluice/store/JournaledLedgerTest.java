@@ -1,0 +1,112 @@
+package dev.sluice.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournaledLedgerTest {
+
+  /** A database ledger that keeps one record per request id, and can be told to hold commits back. */
+  static final class RecordingLedger implements UsageLedger {
+    final Map<String, UsageRecord> records = new LinkedHashMap<>();
+    final List<CompletableFuture<Void>> held = new ArrayList<>();
+    boolean hold;
+
+    @Override
+    public synchronized CompletionStage<Void> append(UsageRecord r) {
+      records.putIfAbsent(r.requestId(), r);
+      if (!hold) return CompletableFuture.completedFuture(null);
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      held.add(f);
+      return f;
+    }
+
+    @Override
+    public List<Row> aggregate(Query query) {
+      return List.of();
+    }
+
+    @Override
+    public List<UsageRecord> byRequestId(String requestId) {
+      return List.of();
+    }
+
+    @Override
+    public List<UsageRecord> byRun(String tenant, String run) {
+      return List.of();
+    }
+
+    @Override
+    public long chargeNanos(String tenant, String keyId, String feature, String user, Instant from, Instant to) {
+      return 0;
+    }
+  }
+
+  static UsageRecord record(String id) {
+    return new UsageRecord(Instant.parse("2026-11-26T10:00:00.123456Z"), id, "acme", "key_1", "search", "u1", "run-1",
+        Map.of("env", "prod"), "chat", "m", "m", "openai-1", "openai", "gpu", 12, 3, 1, 5, 2, 22_000, 26_400, true,
+        "miss", 0, null, 1234, 567, 200, null, null, "[]");
+  }
+
+  @Test
+  void aRecordSurvivesInTheJournalUntilTheDatabaseHasIt(@TempDir Path dir) throws Exception {
+    RecordingLedger db = new RecordingLedger();
+    db.hold = true;
+    JournaledLedger ledger = JournaledLedger.open(db, dir);
+
+    assertThat(ledger.append(record("req_1")).toCompletableFuture()).isCompleted();
+
+    // the process dies here: the database never committed; a new process replays the journal
+    RecordingLedger fresh = new RecordingLedger();
+    JournaledLedger.open(fresh, dir).close();
+    assertThat(fresh.records).containsOnlyKeys("req_1");
+    assertThat(fresh.records.get("req_1")).isEqualTo(record("req_1"));
+    try (var files = Files.list(dir)) {
+      assertThat(files.toList()).as("replayed segments are removed, and an empty one on close").isEmpty();
+    }
+  }
+
+  @Test
+  void aLineCutShortByACrashIsSkippedAndOthersAreNotDuplicated(@TempDir Path dir) throws Exception {
+    RecordingLedger db = new RecordingLedger();
+    JournaledLedger ledger = JournaledLedger.open(db, dir);
+    ledger.append(record("req_1"));
+    ledger.append(record("req_2"));
+    Path segment;
+    try (var files = Files.list(dir)) {
+      segment = files.findFirst().orElseThrow();
+    }
+    Files.writeString(segment, "{\"time_us\":17, \"request_id\":\"req_3\", \"ten", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+
+    RecordingLedger again = new RecordingLedger();
+    again.records.put("req_1", record("req_1")); // already committed before the crash
+    JournaledLedger.open(again, dir).close();
+
+    assertThat(again.records).containsOnlyKeys("req_1", "req_2");
+  }
+
+  @Test
+  void committedSegmentsAreDeletedAsTheJournalRolls(@TempDir Path dir) throws Exception {
+    RecordingLedger db = new RecordingLedger();
+    JournaledLedger ledger = JournaledLedger.open(db, dir);
+    long lines = JournaledLedger.SEGMENT_BYTES / JournaledLedger.encode(record("req_0000000")).length + 10;
+    for (long i = 0; i < lines; i++) ledger.append(record("req_" + String.format("%07d", i)));
+
+    try (var files = Files.list(dir)) {
+      assertThat(files.toList()).as("the full segment went once committed").hasSize(1);
+    }
+    ledger.close();
+  }
+}
