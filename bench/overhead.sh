@@ -6,6 +6,8 @@
 #   bench/overhead.sh [--out-dir DIR] [--no-portkey] [--virtual-threads] [overhead.sh options, e.g. -r 5 -c 1,32]
 #
 # --virtual-threads adds the bare pass-through written as blocking code on virtual threads.
+# --metering adds a second Sluice whose calls use a tenant key and pass a budget and a rate limit
+# (bench/overhead-keys.yaml), beside the first one, which has none of them.
 #
 # It uses the shared harness in ../shared/bench (override with BENCH_SCRIPTS), starts everything it
 # needs on loopback, and stops what it started. Results: DIR/plain.tsv, DIR/stream.tsv and the
@@ -18,13 +20,15 @@ BENCH_SCRIPTS=${BENCH_SCRIPTS:-$ROOT/../shared/bench}
 out_dir=$ROOT/target/bench/overhead-$(date -u +%Y%m%d-%H%M%S)
 portkey=1
 virtual=0
+metering=0
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out-dir) out_dir=$2; shift ;;
     --no-portkey) portkey=0 ;;
     --virtual-threads) virtual=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --metering) metering=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) pass+=("$1") ;;
   esac
   shift
@@ -32,8 +36,8 @@ done
 mkdir -p "$out_dir"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-UP_PORT=18080 SLUICE_PORT=18100 BARE_PORT=18090 VT_PORT=18091 PK_PORT=18787
-export UPSTREAM_URL=http://127.0.0.1:$UP_PORT/v1 SLUICE_BENCH_PORT=$SLUICE_PORT
+UP_PORT=18080 SLUICE_PORT=18100 KEYS_PORT=18101 BARE_PORT=18090 VT_PORT=18091 PK_PORT=18787
+export UPSTREAM_URL=http://127.0.0.1:$UP_PORT/v1 SLUICE_BENCH_PORT=$SLUICE_PORT SLUICE_BENCH_STORE=$out_dir/sluice.db
 
 . "$ROOT/bench/lib.sh"
 build_bench_classpath
@@ -69,12 +73,27 @@ if [ "$virtual" = 1 ]; then
   wait_port "$VT_PORT" 30 || { cat "$out_dir/bare-vt.log" >&2; exit 1; }
 fi
 wait_port "$SLUICE_PORT" 60 || { cat "$out_dir/sluice.log" >&2; exit 1; }
+if [ "$metering" = 1 ]; then
+  log "starting Sluice with a tenant key, a budget and a rate limit on $KEYS_PORT"
+  export SLUICE_KEYS_PORT=$KEYS_PORT SLUICE_KEYS_STORE=$out_dir/keys.db
+  "$ROOT/sluice" serve --config "$ROOT/bench/overhead-keys.yaml" >"$out_dir/sluice-keys.log" 2>&1 &
+  keys_pid=$!
+  pids+=("$keys_pid")
+  wait_port "$KEYS_PORT" 60 || { cat "$out_dir/sluice-keys.log" >&2; exit 1; }
+  admin=(-sf -H 'authorization: Bearer sk-bench-admin-key-0001' -H 'content-type: application/json')
+  curl "${admin[@]}" "http://127.0.0.1:$KEYS_PORT/admin/budgets" \
+    -d '{"scope":"tenant","tenant":"bench","amount_usd":100000,"period":"day"}' >/dev/null
+  curl "${admin[@]}" "http://127.0.0.1:$KEYS_PORT/admin/rate-limits" \
+    -d '{"scope":"tenant","tenant":"bench","rpm":100000000,"tpm":100000000000}' >/dev/null
+  sleep 3   # the rules refresh every 2 s
+fi
 wait_port "$BARE_PORT" 30 || { cat "$out_dir/bare.log" >&2; exit 1; }
 
 targets=$out_dir/targets.txt
 {
   echo "direct=http://127.0.0.1:$UP_PORT/v1 | pid=$("$BENCH_SCRIPTS/upstream.sh" pid "$UP_PORT")"
   echo "sluice=http://127.0.0.1:$SLUICE_PORT/v1 | X-Sluice-Cache: off | pid=$sluice_pid"
+  [ "$metering" = 1 ] && echo "sluice-keys=http://127.0.0.1:$KEYS_PORT/v1 | X-Sluice-Cache: off | Authorization: Bearer sk-bench-tenant-key-0001 | pid=$keys_pid"
   echo "bare=http://127.0.0.1:$BARE_PORT/v1 | pid=$bare_pid"
   [ "$virtual" = 1 ] && echo "bare-vt=http://127.0.0.1:$VT_PORT/v1 | pid=$vt_pid"
 } >"$targets"
