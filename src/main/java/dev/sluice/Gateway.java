@@ -11,7 +11,6 @@ import dev.sluice.meter.MeterStage;
 import dev.sluice.meter.PlanBook;
 import dev.sluice.meter.PriceResolver;
 import dev.sluice.meter.TokenEstimator;
-import dev.sluice.store.JournaledLedger;
 import dev.sluice.store.Store;
 import dev.sluice.store.Stores;
 import dev.sluice.config.GatewayConfig;
@@ -74,7 +73,7 @@ public final class Gateway implements AutoCloseable {
   private BudgetAlerts alerts;
   private PriceResolver prices;
   private TokenEstimator estimator;
-  private JournaledLedger journal;
+
 
   private Gateway(Vertx vertx, boolean ownsVertx) {
     this.vertx = vertx;
@@ -105,10 +104,7 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("cannot open the store " + config.store() + ": " + e.getMessage(), e);
     }
     log.info("store: {}", store.describe());
-    journalDir(config.store()).ifPresent(dir -> {
-      journal = JournaledLedger.open(store.ledger(), dir);
-      log.info("ledger journal: {}", dir);
-    });
+
     rules = new AdmissionRules(store, vertx);
     limiter = new RateLimiter(nanoClock);
     budgets = new BudgetGuard(config.timeZone());
@@ -165,25 +161,10 @@ public final class Gateway implements AutoCloseable {
     declareTenants(config);
     PlanBook plans = new PlanBook(config, store.tenants(), vertx);
     Charges charges = new Charges(plans, store.ledger(), vertx, config.timeZone());
-    var meter = new MeterStage(journal != null ? journal : store.ledger(), catalog, prices, charges, clock, nanoClock);
+    var meter = new MeterStage(store.ledger(), catalog, prices, charges, clock, nanoClock);
     var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
     return new Snapshot(config, catalog, keys, plans, rules,
         Pipelines.modelCall(catalog, keys, meter, admit, vertx, nanoClock), Instant.now().getEpochSecond());
-  }
-
-  /**
-   * Where the ledger journal goes: beside an SQLite file, or under {@code data/} for PostgreSQL;
-   * none when the store waits for the disk on every commit ({@code sync=full}), which is then the
-   * stronger promise.
-   */
-  static java.util.Optional<java.nio.file.Path> journalDir(String storeUrl) {
-    if (storeUrl.contains("sync=full")) return java.util.Optional.empty();
-    if (storeUrl.startsWith("sqlite:")) {
-      String path = storeUrl.substring("sqlite:".length());
-      int q = path.indexOf('?');
-      return java.util.Optional.of(java.nio.file.Path.of((q < 0 ? path : path.substring(0, q)) + ".journal"));
-    }
-    return java.util.Optional.of(java.nio.file.Path.of("data", "ledger.journal"));
   }
 
   /** Tenants declared in the config exist in the store too, so budgets and usage can name them. */
@@ -207,7 +188,6 @@ public final class Gateway implements AutoCloseable {
     }
     providers.close();
     if (rules != null) rules.close();
-    if (journal != null) journal.close();
     if (store != null) store.close();
     if (ownsVertx) {
       try {

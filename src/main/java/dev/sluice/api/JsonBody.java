@@ -18,20 +18,39 @@ import java.io.UncheckedIOException;
 public final class JsonBody {
   private Buffer bytes;
   private ObjectNode tree;
+  private JsonNode usage;
 
-  private JsonBody(Buffer bytes, ObjectNode tree) {
+  private JsonBody(Buffer bytes, ObjectNode tree, JsonNode usage) {
     this.bytes = bytes;
     this.tree = tree;
+    this.usage = usage;
   }
 
   /** A body from bytes already known to hold one JSON object. */
   public static JsonBody ofBytes(Buffer bytes) {
-    return new JsonBody(bytes, null);
+    return new JsonBody(bytes, null, null);
+  }
+
+  /**
+   * A body from bytes already known to hold one JSON object, whose {@code usage} member was read
+   * while checking it (so metering need not parse the whole body).
+   */
+  public static JsonBody ofBytes(Buffer bytes, JsonNode usage) {
+    return new JsonBody(bytes, null, usage);
   }
 
   /** A body built by Sluice. */
   public static JsonBody of(ObjectNode tree) {
-    return new JsonBody(null, tree);
+    return new JsonBody(null, tree, null);
+  }
+
+  /** The body's {@code usage} member, or {@code null}; parses the body only when it was not read before. */
+  public JsonNode usage() {
+    if (usage == null) {
+      JsonNode u = tree().get("usage");
+      usage = u == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : u;
+    }
+    return usage.isNull() ? null : usage;
   }
 
   /** The body's bytes, encoded on first use when it was built as a tree. */

@@ -116,8 +116,10 @@ public record GatewayConfig(
     ANTHROPIC,
     LOCAL;
 
+    private final String wireName = name().toLowerCase(java.util.Locale.ROOT);
+
     public String wireName() {
-      return name().toLowerCase();
+      return wireName;
     }
   }
 

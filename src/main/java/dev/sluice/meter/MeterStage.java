@@ -1,8 +1,6 @@
 package dev.sluice.meter;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.sluice.api.Json;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.config.GatewayConfig.ModelConfig;
 import dev.sluice.error.ErrorWire;
@@ -26,6 +24,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.time.InstantSource;
+import dev.sluice.api.JsonStrings;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,11 +80,16 @@ public final class MeterStage implements Stage {
       }
       Reply reply = ar.result();
       return switch (reply) {
-        case Reply.Complete c -> write(call, at, c.served(), Usage.fromResponse(c.body().tree()), -1, null, 200)
+        case Reply.Complete c -> write(call, at, c.served(), usageOf(c), -1, null, 200)
             .map(v -> (Reply) c);
         case Reply.Streaming s -> Future.succeededFuture(s.withChunks(new MeteredStream(s.chunks(), call, at, s.served())));
       };
     });
+  }
+
+  private static Optional<Usage> usageOf(Reply.Complete c) {
+    var u = c.body().usage();
+    return u == null ? Optional.empty() : Usage.fromUsage(u);
   }
 
   /** Prices, charges and appends the record; the future completes once it is committed. */
@@ -191,17 +196,25 @@ public final class MeterStage implements Stage {
   }
 
   private static String attemptsJson(RequestTrace trace) {
-    if (trace.attempts().isEmpty()) return "[]";
-    ArrayNode a = Json.MAPPER.createArrayNode();
-    for (RequestTrace.Attempt t : trace.attempts()) {
-      var o = a.addObject();
-      o.put("model", t.model());
-      o.put("deployment", t.deployment());
-      o.put("status", t.status());
-      o.put("latency_us", t.latencyMicros());
-      if (t.error() != null) o.put("error", t.error());
+    List<RequestTrace.Attempt> attempts = trace.attempts();
+    if (attempts.isEmpty()) return "[]";
+    StringBuilder sb = new StringBuilder(96 * attempts.size());
+    sb.append('[');
+    for (int i = 0; i < attempts.size(); i++) {
+      RequestTrace.Attempt t = attempts.get(i);
+      if (i > 0) sb.append(',');
+      sb.append("{\"model\":");
+      JsonStrings.quote(sb, t.model());
+      sb.append(",\"deployment\":");
+      JsonStrings.quote(sb, t.deployment());
+      sb.append(",\"status\":").append(t.status()).append(",\"latency_us\":").append(t.latencyMicros());
+      if (t.error() != null) {
+        sb.append(",\"error\":");
+        JsonStrings.quote(sb, t.error());
+      }
+      sb.append('}');
     }
-    return a.toString();
+    return sb.append(']').toString();
   }
 
   /**

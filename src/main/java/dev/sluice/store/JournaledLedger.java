@@ -1,11 +1,9 @@
 package dev.sluice.store;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.Json;
-import java.io.ByteArrayOutputStream;
+import dev.sluice.api.JsonStrings;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * record per request id, so a record that was both journaled and committed is not duplicated. A
  * line cut short by a crash during its write was never acknowledged, and is skipped.
  *
+ * <p>Reads wait until every record appended before them is committed, so a reader always sees
+ * its own writes (the database commits in order, so waiting for the last append is enough).
+ *
  * <p>Thread-safe: appends from any thread are serialised on the journal's lock, which is held for
  * the one write.
  */
@@ -54,6 +55,7 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
   private final Map<Long, Segment> segments = new HashMap<>();
   private Segment current;
   private long nextNumber;
+  private volatile CompletableFuture<Void> lastAppend = CompletableFuture.completedFuture(null);
 
   /** One journal file and how many of its records are not committed yet. */
   private static final class Segment {
@@ -104,7 +106,9 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
         return CompletableFuture.failedFuture(new StoreException("the ledger journal cannot be written: " + e.getMessage(), e));
       }
     }
-    delegate.append(record).whenComplete((v, err) -> {
+    CompletableFuture<Void> committed = delegate.append(record).toCompletableFuture();
+    lastAppend = committed;
+    committed.whenComplete((v, err) -> {
       if (err == null) {
         committed(segment);
       } else {
@@ -179,23 +183,38 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
         skipped == 0 ? "" : " (" + skipped + " incomplete lines skipped)");
   }
 
+  /** Waits (a little) until what was appended so far is in the database. */
+  private void caughtUp() {
+    try {
+      lastAppend.get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // a failed or slow commit: read what the database has
+    }
+  }
+
   @Override
   public List<Row> aggregate(Query query) {
+    caughtUp();
     return delegate.aggregate(query);
   }
 
   @Override
   public List<UsageRecord> byRequestId(String requestId) {
+    caughtUp();
     return delegate.byRequestId(requestId);
   }
 
   @Override
   public List<UsageRecord> byRun(String tenant, String run) {
+    caughtUp();
     return delegate.byRun(tenant, run);
   }
 
   @Override
   public long chargeNanos(String tenant, String keyId, String feature, String user, Instant from, Instant to) {
+    caughtUp();
     return delegate.chargeNanos(tenant, keyId, feature, user, from, to);
   }
 
@@ -217,53 +236,60 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
 
   // ---------------------------------------------------------------- the line format
 
+  /** One record as one JSON line, written by hand: this runs on every request. */
   static byte[] encode(UsageRecord r) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
-      g.writeStartObject();
-      g.writeNumberField("time_us", r.time().getEpochSecond() * 1_000_000L + r.time().getNano() / 1_000);
-      str(g, "request_id", r.requestId());
-      str(g, "tenant", r.tenant());
-      str(g, "key_id", r.keyId());
-      str(g, "feature", r.feature());
-      str(g, "user", r.user());
-      str(g, "run", r.run());
-      g.writeObjectFieldStart("tags");
-      for (Map.Entry<String, String> t : r.tags().entrySet()) g.writeStringField(t.getKey(), t.getValue());
-      g.writeEndObject();
-      str(g, "operation", r.operation());
-      str(g, "model_asked", r.modelAsked());
-      str(g, "model_served", r.modelServed());
-      str(g, "deployment", r.deployment());
-      str(g, "provider", r.provider());
-      str(g, "pool", r.pool());
-      g.writeNumberField("input_tokens", r.inputTokens());
-      g.writeNumberField("cached_input_tokens", r.cachedInputTokens());
-      g.writeNumberField("cache_write_tokens", r.cacheWriteTokens());
-      g.writeNumberField("output_tokens", r.outputTokens());
-      g.writeNumberField("reasoning_tokens", r.reasoningTokens());
-      g.writeNumberField("cost_nanos", r.costNanos());
-      g.writeNumberField("charge_nanos", r.chargeNanos());
-      g.writeBooleanField("priced", r.priced());
-      str(g, "cache_status", r.cacheStatus());
-      g.writeNumberField("avoided_nanos", r.avoidedNanos());
-      str(g, "mechanism", r.mechanism());
-      g.writeNumberField("latency_us", r.latencyMicros());
-      g.writeNumberField("ttft_us", r.ttftMicros());
-      g.writeNumberField("status", r.status());
-      str(g, "error_code", r.errorCode());
-      str(g, "error_class", r.errorClass());
-      str(g, "attempts", r.attempts());
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    StringBuilder sb = new StringBuilder(640);
+    sb.append("{\"time_us\":").append(r.time().getEpochSecond() * 1_000_000L + r.time().getNano() / 1_000);
+    str(sb, "request_id", r.requestId());
+    str(sb, "tenant", r.tenant());
+    str(sb, "key_id", r.keyId());
+    str(sb, "feature", r.feature());
+    str(sb, "user", r.user());
+    str(sb, "run", r.run());
+    sb.append(",\"tags\":{");
+    boolean first = true;
+    for (Map.Entry<String, String> t : r.tags().entrySet()) {
+      if (!first) sb.append(',');
+      first = false;
+      JsonStrings.quote(sb, t.getKey());
+      sb.append(':');
+      JsonStrings.quote(sb, t.getValue());
     }
-    out.write('\n');
-    return out.toByteArray();
+    sb.append('}');
+    str(sb, "operation", r.operation());
+    str(sb, "model_asked", r.modelAsked());
+    str(sb, "model_served", r.modelServed());
+    str(sb, "deployment", r.deployment());
+    str(sb, "provider", r.provider());
+    str(sb, "pool", r.pool());
+    num(sb, "input_tokens", r.inputTokens());
+    num(sb, "cached_input_tokens", r.cachedInputTokens());
+    num(sb, "cache_write_tokens", r.cacheWriteTokens());
+    num(sb, "output_tokens", r.outputTokens());
+    num(sb, "reasoning_tokens", r.reasoningTokens());
+    num(sb, "cost_nanos", r.costNanos());
+    num(sb, "charge_nanos", r.chargeNanos());
+    sb.append(",\"priced\":").append(r.priced());
+    str(sb, "cache_status", r.cacheStatus());
+    num(sb, "avoided_nanos", r.avoidedNanos());
+    str(sb, "mechanism", r.mechanism());
+    num(sb, "latency_us", r.latencyMicros());
+    num(sb, "ttft_us", r.ttftMicros());
+    num(sb, "status", r.status());
+    str(sb, "error_code", r.errorCode());
+    str(sb, "error_class", r.errorClass());
+    str(sb, "attempts", r.attempts());
+    sb.append("}\n");
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void str(JsonGenerator g, String name, String value) throws IOException {
-    if (value == null) g.writeNullField(name); else g.writeStringField(name, value);
+  private static void str(StringBuilder sb, String name, String value) {
+    sb.append(",\"").append(name).append("\":");
+    JsonStrings.quote(sb, value);
+  }
+
+  private static void num(StringBuilder sb, String name, long value) {
+    sb.append(",\"").append(name).append("\":").append(value);
   }
 
   static UsageRecord decode(String line) {

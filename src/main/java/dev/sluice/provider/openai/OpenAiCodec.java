@@ -102,18 +102,27 @@ public final class OpenAiCodec {
    * the array field every client reads ({@code choices}, {@code data}), and keeps its bytes to pass
    * on untouched.
    */
+  /** Reads one value where a parser stands, leaving the rest of the document to the parser. */
+  private static final com.fasterxml.jackson.databind.ObjectReader IN_PLACE =
+      Json.MAPPER.reader().without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   static JsonBody checkObjectWithArray(Buffer body, String arrayField) {
     try (JsonParser p = Json.MAPPER.getFactory().createParser(body.getBytes())) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new UpstreamException(new UpstreamFailure.Malformed("expected a JSON object"));
       }
       boolean found = false;
+      JsonNode usage = null;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         if (name.equals(arrayField) && value == JsonToken.START_ARRAY) found = true;
-        p.skipChildren();
+        if (name.equals("usage") && value == JsonToken.START_OBJECT) {
+          usage = IN_PLACE.readTree(p); // the one part every answer is read for: metering
+        } else {
+          p.skipChildren();
+        }
       }
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
         throw new UpstreamException(new UpstreamFailure.Malformed("not a single JSON object"));
@@ -121,7 +130,7 @@ public final class OpenAiCodec {
       if (!found) {
         throw new UpstreamException(new UpstreamFailure.Malformed("the answer has no '" + arrayField + "' array"));
       }
-      return JsonBody.ofBytes(body);
+      return JsonBody.ofBytes(body, usage);
     } catch (IOException e) {
       throw new UpstreamException(new UpstreamFailure.Malformed("not valid JSON (" + firstLine(e.getMessage()) + ")"));
     }

@@ -40,9 +40,10 @@ public final class JdbcStore implements Store {
   private final JdbcBudgets budgets;
   private final JdbcRateLimits rateLimits;
   private final JdbcUsageLedger ledger;
+  private final dev.sluice.store.JournaledLedger journal;
 
   private JdbcStore(String description, HikariDataSource pool, Dialect dialect, InstantSource clock,
-      LedgerWriter.Limits limits) {
+      LedgerWriter.Limits limits, java.nio.file.Path journalDir) {
     this.description = description;
     this.pool = pool;
     Jdbc jdbc = new Jdbc(pool, dialect);
@@ -51,6 +52,17 @@ public final class JdbcStore implements Store {
     this.budgets = new JdbcBudgets(jdbc, clock);
     this.rateLimits = new JdbcRateLimits(jdbc);
     this.ledger = new JdbcUsageLedger(jdbc, limits);
+    this.journal = journalDir == null ? null : dev.sluice.store.JournaledLedger.open(ledger, journalDir);
+  }
+
+  /**
+   * Where the ledger journal of a store goes: beside an SQLite file, unless every commit already
+   * waits for the disk ({@code sync=full}); none for PostgreSQL, whose replicas share no disk (its
+   * commits are waited for).
+   */
+  static java.nio.file.Path journalDir(StoreUrl url) {
+    return url instanceof StoreUrl.Sqlite s && !s.fullSync()
+        ? java.nio.file.Path.of(s.file().toString() + ".journal") : null;
   }
 
   /** Opens the store at {@code url}, creating or migrating its tables. */
@@ -69,7 +81,7 @@ public final class JdbcStore implements Store {
         case StoreUrl.Postgres p -> Dialect.Postgres.INSTANCE;
       };
       migrate(pool, dialect, url instanceof StoreUrl.Postgres p ? p.schema() : null, url);
-      return new JdbcStore(url.describe(), pool, dialect, clock, limits);
+      return new JdbcStore(url.describe(), pool, dialect, clock, limits, journalDir(url));
     } catch (RuntimeException e) {
       pool.close();
       throw e;
@@ -157,7 +169,7 @@ public final class JdbcStore implements Store {
 
   @Override
   public UsageLedger ledger() {
-    return ledger;
+    return journal != null ? journal : ledger;
   }
 
   @Override
@@ -191,6 +203,7 @@ public final class JdbcStore implements Store {
   public void close() {
     try {
       ledger.close();
+      if (journal != null) journal.close();
     } finally {
       pool.close();
     }
