@@ -6,6 +6,13 @@ public final class JsonStrings {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
+  /** {@code value} as a JSON string literal, quotes included ({@code null} for null). */
+  public static String quote(String value) {
+    StringBuilder sb = new StringBuilder(value == null ? 4 : value.length() + 2);
+    quote(sb, value);
+    return sb.toString();
+  }
+
   /** Appends {@code value} as a JSON string literal (quoted, escaped), or {@code null}. */
   public static void quote(StringBuilder sb, String value) {
     if (value == null) {
@@ -22,13 +29,8 @@ public final class JsonStrings {
         case '\r' -> sb.append("\\r");
         case '\t' -> sb.append("\\t");
         default -> {
-          if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-            sb.append("\\u00").append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
-            if (c >= 0x100) {
-              sb.setLength(sb.length() - 6);
-              sb.append("\\u").append(HEX[(c >> 12) & 0xF]).append(HEX[(c >> 8) & 0xF])
-                  .append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
-            }
+          if (c < 0x20) {
+            sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
           } else {
             sb.append(c);
           }

@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class JournaledLedger implements UsageLedger, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JournaledLedger.class);
   static final long SEGMENT_BYTES = 16L << 20;
+  private static final int REPLAY_CHUNK = 4096;
   private static final String SUFFIX = ".jsonl";
 
   private final UsageLedger delegate;
@@ -171,13 +172,10 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
         }
         records++;
         pending.add(delegate.append(r).toCompletableFuture());
+        if (pending.size() >= REPLAY_CHUNK) awaitAll(pending); // never more queued than the database takes
       }
     }
-    try {
-      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IOException("replaying the ledger journal into the database failed: " + e.getMessage(), e);
-    }
+    awaitAll(pending);
     for (Path f : files) Files.deleteIfExists(f);
     log.info("ledger: replayed {} usage records from the journal{}", records,
         skipped == 0 ? "" : " (" + skipped + " incomplete lines skipped)");
@@ -192,6 +190,15 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     } catch (Exception e) {
       // a failed or slow commit: read what the database has
     }
+  }
+
+  private static void awaitAll(List<CompletableFuture<Void>> pending) throws IOException {
+    try {
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IOException("replaying the ledger journal into the database failed: " + e.getMessage(), e);
+    }
+    pending.clear();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.sluice.sim.server;
 
+import dev.sluice.api.JsonStrings;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Json;
@@ -77,7 +78,7 @@ final class WireFormat {
     sb.append(chunkPrefix(id, "chat.completion.chunk", created)).append("{\"index\":0,\"delta\":");
     switch (answer) {
       case Answer.Text t -> {
-        sb.append("{\"content\":").append(JsonText.quote(t.deltas().get(index))).append('}');
+        sb.append("{\"content\":").append(JsonStrings.quote(t.deltas().get(index))).append('}');
         if (t.logprobs().isEmpty()) {
           sb.append(",\"logprobs\":null");
         } else {
@@ -89,10 +90,10 @@ final class WireFormat {
         sb.append("{\"tool_calls\":[{\"index\":").append(d.callIndex());
         if (d.header()) {
           Answer.ToolCall call = c.calls().get(d.callIndex());
-          sb.append(",\"id\":").append(JsonText.quote(call.id())).append(",\"type\":\"function\",\"function\":{\"name\":")
-              .append(JsonText.quote(call.name())).append(",\"arguments\":\"\"}}]}");
+          sb.append(",\"id\":").append(JsonStrings.quote(call.id())).append(",\"type\":\"function\",\"function\":{\"name\":")
+              .append(JsonStrings.quote(call.name())).append(",\"arguments\":\"\"}}]}");
         } else {
-          sb.append(",\"function\":{\"arguments\":").append(JsonText.quote(d.argumentsFragment())).append("}}]}");
+          sb.append(",\"function\":{\"arguments\":").append(JsonStrings.quote(d.argumentsFragment())).append("}}]}");
         }
         sb.append(",\"logprobs\":null");
       }
@@ -102,7 +103,7 @@ final class WireFormat {
 
   String chatFinishChunk(String id, long created, String finishReason) {
     return chunkPrefix(id, "chat.completion.chunk", created) + "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":"
-        + JsonText.quote(finishReason) + "}]}";
+        + JsonStrings.quote(finishReason) + "}]}";
   }
 
   /** The usage-only last chunk of a stream ({@code stream_options.include_usage}). */
@@ -134,8 +135,8 @@ final class WireFormat {
   }
 
   String textChunk(String id, long created, String text, String finishReason) {
-    return chunkPrefix(id, "text_completion", created) + "{\"text\":" + JsonText.quote(text) + ",\"index\":0,\"logprobs\":null,\"finish_reason\":"
-        + (finishReason == null ? "null" : JsonText.quote(finishReason)) + "}]}";
+    return chunkPrefix(id, "text_completion", created) + "{\"text\":" + JsonStrings.quote(text) + ",\"index\":0,\"logprobs\":null,\"finish_reason\":"
+        + (finishReason == null ? "null" : JsonStrings.quote(finishReason)) + "}]}";
   }
 
   // ------------------------------------------------------------------ embeddings and models
@@ -194,7 +195,7 @@ final class WireFormat {
   }
 
   private String chunkPrefix(String id, String object, long created) {
-    return "{\"id\":\"" + id + "\",\"object\":\"" + object + "\",\"created\":" + created + ",\"model\":" + JsonText.quote(model)
+    return "{\"id\":\"" + id + "\",\"object\":\"" + object + "\",\"created\":" + created + ",\"model\":" + JsonStrings.quote(model)
         + ",\"choices\":[";
   }
 

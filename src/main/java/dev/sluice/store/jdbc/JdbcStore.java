@@ -67,7 +67,7 @@ public final class JdbcStore implements Store {
 
   /** Opens the store at {@code url}, creating or migrating its tables. */
   public static JdbcStore open(StoreUrl url, InstantSource clock) {
-    return open(url, clock, LedgerWriter.Limits.DEFAULT);
+    return open(url, clock, journalDir(url) != null ? LedgerWriter.Limits.JOURNALED : LedgerWriter.Limits.DEFAULT);
   }
 
   static JdbcStore open(StoreUrl url, InstantSource clock, LedgerWriter.Limits limits) {
@@ -101,6 +101,11 @@ public final class JdbcStore implements Store {
     config.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
     config.enforceForeignKeys(true);
     config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    // A bigger page cache keeps the ledger's index pages in memory (the default is 2 MiB), and
+    // memory-mapped reads avoid copying pages; both cut the CPU cost of each insert.
+    config.setCacheSize(-32_768);
+    config.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, Long.toString(256L << 20));
+    config.setTempStore(SQLiteConfig.TempStore.MEMORY);
     SQLiteDataSource sqlite = new SQLiteDataSource(config);
     sqlite.setUrl("jdbc:sqlite:" + url.file());
 

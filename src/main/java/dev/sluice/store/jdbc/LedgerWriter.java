@@ -87,9 +87,17 @@ final class LedgerWriter implements AutoCloseable {
    *
    * @param capacity records waiting at most; an append beyond fails with {@link LedgerFullException}
    * @param maxBatch records per transaction at most
+   * @param lingerNanos how long the writer lets records gather before a commit. Zero when callers
+   *     wait for the commit; a few milliseconds when a journal already made the records durable,
+   *     which makes transactions fewer and larger, and each record much cheaper to write
    */
-  record Limits(int capacity, int maxBatch) {
-    static final Limits DEFAULT = new Limits(65_536, 4_096);
+  record Limits(int capacity, int maxBatch, long lingerNanos) {
+    static final Limits DEFAULT = new Limits(65_536, 4_096, 0);
+    static final Limits JOURNALED = new Limits(65_536, 4_096, 5_000_000);
+
+    Limits(int capacity, int maxBatch) {
+      this(capacity, maxBatch, 0);
+    }
 
     Limits {
       if (capacity < 1) throw new IllegalArgumentException("capacity must be at least 1, got " + capacity);
@@ -211,6 +219,14 @@ final class LedgerWriter implements AutoCloseable {
       while (queue.isEmpty()) {
         if (closed) return false;
         notEmpty.awaitUninterruptibly();
+      }
+      if (limits.lingerNanos() > 0 && !closed && queue.size() < limits.maxBatch()) {
+        lock.unlock();
+        try {
+          java.util.concurrent.locks.LockSupport.parkNanos(limits.lingerNanos());
+        } finally {
+          lock.lock();
+        }
       }
       int n = Math.min(queue.size(), limits.maxBatch());
       for (int i = 0; i < n; i++) batch.add(queue.pollFirst());
