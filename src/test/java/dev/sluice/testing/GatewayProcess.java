@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,13 +31,20 @@ public final class GatewayProcess implements AutoCloseable {
   /** Starts {@code sluice serve --config config} in {@code workDir} and waits until it listens. */
   public static GatewayProcess start(Path config, Path workDir, Path log, Duration timeout) throws IOException,
       InterruptedException {
+    return start(config, workDir, log, timeout, Map.of());
+  }
+
+  /** The same, with {@code env} added to the process's environment (for the config's {@code ${VAR}}s). */
+  public static GatewayProcess start(Path config, Path workDir, Path log, Duration timeout, Map<String, String> env)
+      throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+    ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
         "-cp", System.getProperty("java.class.path"), "dev.sluice.cli.Main", "serve", "--config", config.toString())
         .directory(workDir.toFile())
         .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    Process p = builder.start();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       Matcher m = LISTENING.matcher(Files.readString(log));
