@@ -41,7 +41,8 @@ final class UsageCommand implements Callable<Integer> {
   List<String> by = List.of();
 
   @Option(names = "--since", paramLabel = "WHEN",
-      description = "from this far back (30m, 24h, 7d, 2w) or this time (2026-11-01, 2026-11-01T09:00:00Z); default: 30 days")
+      description = {"from this far back (30m, 24h, 7d, 2w) or this time (2026-11-01T09:00:00Z, or 2026-11-01: midnight "
+          + "in the gateway's time zone); default: 30 days"})
   String since;
 
   @Option(names = "--until", paramLabel = "WHEN", description = "up to this time, in the same forms as --since; default: now")
