@@ -134,6 +134,23 @@ class MeteringTest {
   }
 
   @Test
+  void aCallToAModelTheKeyMayNotUseIsRefusedAndRecorded() {
+    start();
+    admin("POST", "/admin/tenants", "{\"name\":\"acme\"}");
+    String limited = newKey("acme", ",\"models\":[\"free-for-all\"]");
+
+    TestGateway.Response refused = sluice.chat("m", "not mine", "authorization", bearer(limited));
+
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.error().get("code").asText()).isEqualTo("model_not_allowed");
+    assertThat(upstream.requests().stream().filter(r -> r.body().toString().contains("not mine"))).isEmpty();
+    JsonNode byStatus = admin("GET", "/admin/usage?group_by=key,status&tenant=acme", null).get("rows");
+    assertThat(find(byStatus, "status", "403").get("requests").asLong()).as("the refusal was recorded").isEqualTo(1);
+    assertThat(find(byStatus, "status", "403").get("key").asText()).startsWith("key_");
+    assertThat(find(byStatus, "status", "403").get("cost_usd").decimalValue()).isEqualByComparingTo(BigDecimal.ZERO);
+  }
+
+  @Test
   void everyRequestIsRecordedWithItsExactCostAndCharge() {
     start();
     admin("POST", "/admin/tenants", "{\"name\":\"acme\",\"plan\":{\"type\":\"markup\",\"percent\":20}}");
