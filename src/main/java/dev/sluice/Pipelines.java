@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  * per request (once)                        per attempt (each retry and fallback)
  *   identify   API key -> tenant, attribution
  *   meter      one usage record per request, refusals included (wraps all below)
- *   admit      rate limits, budget reservation of the worst case
+ *   admit      the key's models, rate limits, budget reservation of the worst case
  *   route      plan + retry/fallback loop --->  guard     circuit breaker, back-off, max concurrency,
  *                                                         hourly-cost share
  *                                                provider  codec + HTTP call (or in-process model)

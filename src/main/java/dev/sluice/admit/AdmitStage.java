@@ -33,7 +33,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Admission: rate limits and budgets, before any upstream is called.
+ * Admission: the key's models, rate limits and budgets, before any upstream is called.
  *
  * <p>The request's worst case is estimated first: prompt tokens counted with the model's
  * tokenizer, plus the most output it may produce, priced at the dearest deployment it could land
@@ -71,8 +71,12 @@ public final class AdmitStage implements Stage {
 
   @Override
   public Future<Reply> handle(Call call, Chain chain) {
-    if (rules.isEmpty()) return chain.proceed(call);
     Principal who = call.principal();
+    if (who != null && !who.mayCall(call.model())) {
+      throw new GatewayException(new GatewayError.Forbidden("This API key may not call the model '" + call.model()
+          + "'. It may call: " + String.join(", ", who.models()) + ".", "model_not_allowed"));
+    }
+    if (rules.isEmpty()) return chain.proceed(call);
     List<RateLimit> limits = rules.limits(who, call.model());
     List<Budget> budgets = rules.budgets(who, call.attribution());
     if (limits.isEmpty() && budgets.isEmpty()) return chain.proceed(call);

@@ -17,7 +17,8 @@ import java.util.Optional;
 /**
  * Decides who is calling. A call with the admin key belongs to the built-in tenant
  * {@code default}; a call with a tenant's key (created through the admin API or declared in the
- * config) belongs to that tenant, and only to the models the key allows. With no admin key
+ * config) belongs to that tenant (whether the key may call the model is admission's business, after
+ * the meter, so that the refusal is recorded). With no admin key
  * configured (Sluice then listens on loopback only), calls without a known key are accepted as
  * the {@code default} tenant; with one, they are refused with 401.
  */
@@ -46,11 +47,6 @@ public final class IdentifyStage implements Stage {
         if (adminKey.isEmpty()) return chain.proceed(call.withPrincipal(Principal.ANONYMOUS));
         return Future.failedFuture(new GatewayException(new GatewayError.Unauthenticated(
             "Incorrect API key provided, or the key was revoked or has expired.")));
-      }
-      if (!principal.mayCall(call.model())) {
-        return Future.failedFuture(new GatewayException(new GatewayError.Forbidden(
-            "This API key may not call the model '" + call.model() + "'. It may call: "
-                + String.join(", ", principal.models()) + ".", "model_not_allowed")));
       }
       return chain.proceed(call.withPrincipal(principal));
     });

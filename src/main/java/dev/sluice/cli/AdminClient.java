@@ -1,6 +1,8 @@
 package dev.sluice.cli;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.sluice.api.Json;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -42,6 +44,9 @@ final class AdminClient {
     }
   }
 
+  /** Reads amounts as exact decimals, so dollar figures add up to the nano-dollar. */
+  private static final ObjectReader READER = Json.MAPPER.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
   private final String base;
   private final String adminKey;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
@@ -77,7 +82,7 @@ final class AdminClient {
   private JsonNode send(HttpRequest.Builder b) {
     HttpResponse<String> r = raw(b);
     try {
-      return Json.MAPPER.readTree(r.body());
+      return READER.readTree(r.body());
     } catch (IOException e) {
       throw new Failure("the gateway answered something that is not JSON: " + r.body());
     }

@@ -1,5 +1,7 @@
 package dev.sluice.cli;
 
+import java.io.PrintWriter;
+
 /** Runs a command body and turns its expected failures into one line on stderr and exit code 1. */
 final class Cli {
   private Cli() {}
@@ -9,14 +11,18 @@ final class Cli {
   }
 
   static int run(Body body) {
+    PrintWriter err = new PrintWriter(System.err, true);
+    return run(err, body);
+  }
+
+  /** Runs {@code body}, writing a failure to {@code err} (a command's {@code spec.commandLine().getErr()}). */
+  static int run(PrintWriter err, Body body) {
     try {
       body.run();
       return 0;
-    } catch (AdminClient.Failure e) {
-      System.err.println("sluice: " + e.getMessage());
-      return 1;
     } catch (Exception e) {
-      System.err.println("sluice: " + e.getMessage());
+      err.println("sluice: " + e.getMessage());
+      err.flush();
       return 1;
     }
   }

@@ -1,13 +1,18 @@
 package dev.sluice.cli;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A plain text table for the terminal: columns padded to their widest cell, numbers right-aligned. */
+/**
+ * A plain text table for the terminal: columns padded to their widest cell, numbers right-aligned,
+ * and an optional footer (totals) under a rule.
+ */
 final class Table {
   private final List<String> header;
   private final List<List<String>> rows = new ArrayList<>();
+  private List<String> footer;
   private final boolean[] numeric;
 
   Table(List<String> header, boolean... numeric) {
@@ -20,24 +25,42 @@ final class Table {
     rows.add(List.copyOf(row));
   }
 
+  /** The line printed last, under a rule, such as the totals. */
+  void footer(List<String> row) {
+    footer = List.copyOf(row);
+  }
+
   boolean isEmpty() {
     return rows.isEmpty();
   }
 
   void print(PrintStream out) {
-    int[] widths = new int[header.size()];
-    for (int i = 0; i < widths.length; i++) widths[i] = header.get(i).length();
-    for (List<String> r : rows) {
-      for (int i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], cell(r, i).length());
-    }
-    line(out, header, widths);
-    StringBuilder rule = new StringBuilder();
-    for (int i = 0; i < widths.length; i++) rule.append(i == 0 ? "" : "  ").append("-".repeat(widths[i]));
-    out.println(rule);
-    for (List<String> r : rows) line(out, r, widths);
+    PrintWriter w = new PrintWriter(out);
+    print(w);
+    w.flush();
   }
 
-  private void line(PrintStream out, List<String> cells, int[] widths) {
+  void print(PrintWriter out) {
+    int[] widths = new int[header.size()];
+    for (int i = 0; i < widths.length; i++) widths[i] = header.get(i).length();
+    List<List<String>> all = new ArrayList<>(rows);
+    if (footer != null) all.add(footer);
+    for (List<String> r : all) {
+      for (int i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], cell(r, i).length());
+    }
+    StringBuilder rule = new StringBuilder();
+    for (int i = 0; i < widths.length; i++) rule.append(i == 0 ? "" : "  ").append("-".repeat(widths[i]));
+    line(out, header, widths);
+    out.println(rule);
+    for (List<String> r : rows) line(out, r, widths);
+    if (footer != null) {
+      out.println(rule);
+      line(out, footer, widths);
+    }
+    out.flush();
+  }
+
+  private void line(PrintWriter out, List<String> cells, int[] widths) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < widths.length; i++) {
       if (i > 0) sb.append("  ");

@@ -128,7 +128,7 @@ public final class ConfigLoader {
       tenant(t).ifPresent(tenants::add);
     }
     top.finish();
-    checkTenants(tenants, problems);
+    checkTenants(tenants, adminKey, problems);
 
     if (!listen.isLoopback() && adminKey.isEmpty()) {
       problems.add("'listen' is " + listen + ", beyond loopback, but no 'admin_key' is set: "
@@ -159,13 +159,22 @@ public final class ConfigLoader {
     return name.map(v -> new TenantConfig(v, plan, keys));
   }
 
-  private static void checkTenants(List<TenantConfig> tenants, List<String> problems) {
+  private static void checkTenants(List<TenantConfig> tenants, Optional<Secret> adminKey, List<String> problems) {
     Set<String> names = new HashSet<>();
     Set<Secret> secrets = new HashSet<>();
     for (TenantConfig t : tenants) {
       if (!names.add(t.name())) problems.add("tenant '" + t.name() + "' is declared twice");
+      Set<String> keyNames = new HashSet<>();
       for (KeyConfig k : t.keys()) {
-        if (!secrets.add(k.key())) problems.add("tenant '" + t.name() + "' key '" + k.name() + "' uses a secret that another key uses too");
+        if (!keyNames.add(k.name())) {
+          problems.add("tenant '" + t.name() + "' declares two keys named '" + k.name() + "' (a key's name is its id in usage, "
+              + "budgets and rate limits: cfg_" + t.name() + "_" + k.name() + ")");
+        }
+        if (adminKey.isPresent() && adminKey.get().equals(k.key())) {
+          problems.add("tenant '" + t.name() + "' key '" + k.name() + "' uses the admin key as its secret");
+        } else if (!secrets.add(k.key())) {
+          problems.add("tenant '" + t.name() + "' key '" + k.name() + "' uses a secret that another key uses too");
+        }
       }
     }
   }

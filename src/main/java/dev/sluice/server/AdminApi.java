@@ -283,8 +283,8 @@ final class AdminApi {
 
   /** The rows of a usage query; {@code onlyTenant} (for /me) overrides any tenant filter. */
   List<UsageLedger.Row> usageRows(UsageParams p, String onlyTenant, ZoneId zone) {
-    Instant to = p.to() == null ? clock.instant() : JsonFields.queryTime("to", p.to());
-    Instant from = p.from() == null ? to.minus(Duration.ofDays(30)) : JsonFields.queryTime("from", p.from());
+    Instant to = p.to() == null ? clock.instant() : JsonFields.queryTime("to", p.to(), zone);
+    Instant from = p.from() == null ? to.minus(Duration.ofDays(30)) : JsonFields.queryTime("from", p.from(), zone);
     if (!from.isBefore(to)) throw JsonFields.invalid("Parameter 'from' must be before 'to'.", "from");
     List<String> groupBy = p.groupBy() == null ? List.of()
         : Arrays.stream(p.groupBy().split(",")).map(String::strip).filter(g -> !g.isEmpty()).toList();

@@ -8,7 +8,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -129,11 +129,14 @@ final class JsonFields {
     }
   }
 
-  /** A query-string time: RFC 3339, or a date (midnight UTC). */
-  static Instant queryTime(String name, String value) {
+  /**
+   * A query-string time: RFC 3339, or a date, which starts at midnight in {@code zone} (the
+   * gateway's {@code time_zone}, which also cuts day buckets, budget periods and invoice months).
+   */
+  static Instant queryTime(String name, String value, ZoneId zone) {
     if (value == null) return null;
     try {
-      if (value.length() == 10) return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
+      if (value.length() == 10) return LocalDate.parse(value).atStartOfDay(zone).toInstant();
       return OffsetDateTime.parse(value).toInstant();
     } catch (DateTimeParseException e) {
       throw invalid("Parameter '" + name + "' must be RFC 3339 (2026-11-01T00:00:00Z) or a date (2026-11-01).", name);

@@ -161,7 +161,8 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     for (Path f : files) {
       String name = f.getFileName().toString();
       nextNumber = Math.max(nextNumber, Long.parseLong(name.substring(7, name.length() - SUFFIX.length())) + 1);
-      for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+      // Decoded leniently: a line cut inside a character by a crash must not stop the rest.
+      for (String line : new String(Files.readAllBytes(f), StandardCharsets.UTF_8).split("\n")) {
         if (line.isBlank()) continue;
         UsageRecord r;
         try {

@@ -89,6 +89,34 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void declaredKeysAreDistinctByNameWithinATenantAndFromTheAdminKey() {
+    String yaml = """
+        admin_key: ${ADMIN}
+        tenants:
+          - name: acme
+            keys:
+              - {name: ci, key: "${CI_1}"}
+              - {name: ci, key: "${CI_2}"}
+          - name: beta
+            keys:
+              - {name: ci, key: "${BETA}"}
+              - {name: ops, key: "${ADMIN}"}
+        models:
+          - name: m
+            deployments:
+              - {provider: openai, base_url: "http://127.0.0.1:9/v1"}
+        """;
+
+    ConfigException e = problems(yaml, Map.of("ADMIN", "admin-secret-0123456789", "CI_1", "acme-secret-0123456789",
+        "CI_2", "acme-secret-9876543210", "BETA", "beta-secret-0123456789"));
+
+    assertThat(e.problems()).containsExactlyInAnyOrder(
+        "tenant 'acme' declares two keys named 'ci' (a key's name is its id in usage, budgets and rate limits: cfg_acme_ci)",
+        "tenant 'beta' key 'ops' uses the admin key as its secret");
+    assertThat(e.getMessage()).doesNotContain("secret-");
+  }
+
+  @Test
   void anUnsetVariableIsAnErrorNamingIt() {
     ConfigException e = problems(EXAMPLE, Map.of());
 

@@ -49,7 +49,12 @@ class MeteringTest {
 
   /** A gateway whose model costs $1/Mtok in and $2/Mtok out: the fake's 12 + 5 tokens cost $0.000022. */
   private TestGateway start() {
-    sluice = TestGateway.start("""
+    return start("");
+  }
+
+  /** The same gateway, with more top-level settings. */
+  private TestGateway start(String settings) {
+    sluice = TestGateway.start(settings + """
         admin_key: %s
         store: sqlite:%s
         models:
@@ -129,6 +134,23 @@ class MeteringTest {
   }
 
   @Test
+  void aCallToAModelTheKeyMayNotUseIsRefusedAndRecorded() {
+    start();
+    admin("POST", "/admin/tenants", "{\"name\":\"acme\"}");
+    String limited = newKey("acme", ",\"models\":[\"free-for-all\"]");
+
+    TestGateway.Response refused = sluice.chat("m", "not mine", "authorization", bearer(limited));
+
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.error().get("code").asText()).isEqualTo("model_not_allowed");
+    assertThat(upstream.requests().stream().filter(r -> r.body().toString().contains("not mine"))).isEmpty();
+    JsonNode byStatus = admin("GET", "/admin/usage?group_by=key,status&tenant=acme", null).get("rows");
+    assertThat(find(byStatus, "status", "403").get("requests").asLong()).as("the refusal was recorded").isEqualTo(1);
+    assertThat(find(byStatus, "status", "403").get("key").asText()).startsWith("key_");
+    assertThat(find(byStatus, "status", "403").get("cost_usd").decimalValue()).isEqualByComparingTo(BigDecimal.ZERO);
+  }
+
+  @Test
   void everyRequestIsRecordedWithItsExactCostAndCharge() {
     start();
     admin("POST", "/admin/tenants", "{\"name\":\"acme\",\"plan\":{\"type\":\"markup\",\"percent\":20}}");
@@ -169,6 +191,24 @@ class MeteringTest {
         "model,time,requests,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,cost_usd,charge_usd,avoided_usd,unpriced_requests");
     assertThat(lines).hasSize(2);
     assertThat(lines.get(1)).startsWith("m,").contains(",2,24,0,0,10,0.000044,0.000044,0,0");
+  }
+
+  @Test
+  void usageDatesAreDaysOfTheConfiguredTimeZoneAsInvoiceMonthsAre() {
+    // A zone whose date is not UTC's at this moment, so that its midnight and UTC's give different days.
+    String zone = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).getHour() >= 12 ? "+14:00" : "-12:00";
+    start("time_zone: \"" + zone + "\"\n");
+    sluice.chat("m", "today", AS_ADMIN);
+    java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneId.of(zone));
+
+    JsonNode day = admin("GET", "/admin/usage?from=" + today + "&to=" + today.plusDays(1), null);
+    java.time.YearMonth month = java.time.YearMonth.from(today);
+    JsonNode byMonth = admin("GET", "/admin/usage?from=" + month.atDay(1) + "&to=" + month.plusMonths(1).atDay(1), null);
+    JsonNode invoice = admin("GET", "/admin/invoices?tenant=default&period=" + month, null);
+
+    assertThat(day.at("/rows/0/requests").asLong()).as("requests on %s in %s", today, zone).isEqualTo(1);
+    assertThat(byMonth.at("/rows/0/requests").asLong()).isEqualTo(invoice.get("requests").asLong()).isEqualTo(1);
+    assertThat(byMonth.at("/rows/0/charge_usd").decimalValue()).isEqualByComparingTo(invoice.get("usage_usd").decimalValue());
   }
 
   @Test

@@ -98,6 +98,31 @@ class JournaledLedgerTest {
   }
 
   @Test
+  void aLineCutInsideACharacterIsSkippedToo(@TempDir Path dir) throws Exception {
+    RecordingLedger db = new RecordingLedger();
+    db.hold = true;
+    JournaledLedger ledger = JournaledLedger.open(db, dir);
+    ledger.append(record("req_1"));
+    Path segment;
+    try (var files = Files.list(dir)) {
+      segment = files.findFirst().orElseThrow();
+    }
+    UsageRecord r = record("req_2");
+    byte[] line = JournaledLedger.encode(new UsageRecord(r.time(), r.requestId(), r.tenant(), r.keyId(), "recherche élargie",
+        r.user(), r.run(), r.tags(), r.operation(), r.modelAsked(), r.modelServed(), r.deployment(), r.provider(), r.pool(),
+        r.inputTokens(), r.cachedInputTokens(), r.cacheWriteTokens(), r.outputTokens(), r.reasoningTokens(), r.costNanos(),
+        r.chargeNanos(), r.priced(), r.cacheStatus(), r.avoidedNanos(), r.mechanism(), r.latencyMicros(), r.ttftMicros(),
+        r.status(), r.errorCode(), r.errorClass(), r.attempts()));
+    int cut = new String(line, StandardCharsets.ISO_8859_1).indexOf('\u00c3') + 1; // after the first byte of 'é'
+    Files.write(segment, java.util.Arrays.copyOf(line, cut), StandardOpenOption.APPEND);
+
+    RecordingLedger again = new RecordingLedger();
+    JournaledLedger.open(again, dir).close();
+
+    assertThat(again.records).containsOnlyKeys("req_1");
+  }
+
+  @Test
   void committedSegmentsAreDeletedAsTheJournalRolls(@TempDir Path dir) throws Exception {
     RecordingLedger db = new RecordingLedger();
     JournaledLedger ledger = JournaledLedger.open(db, dir);
