@@ -57,6 +57,15 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
   private Segment current;
   private long nextNumber;
   private volatile CompletableFuture<Void> lastAppend = CompletableFuture.completedFuture(null);
+  private final java.util.concurrent.atomic.AtomicLong failuresLogged = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Offers records again when the database's queue is full. */
+  private static final java.util.concurrent.ScheduledExecutorService RETRY =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sluice-ledger-retry");
+        t.setDaemon(true);
+        return t;
+      });
 
   /** One journal file and how many of its records are not committed yet. */
   private static final class Segment {
@@ -107,17 +116,34 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
         return CompletableFuture.failedFuture(new StoreException("the ledger journal cannot be written: " + e.getMessage(), e));
       }
     }
+    CompletableFuture<Void> accepted = new CompletableFuture<>();
+    hand(record, segment, accepted);
+    return accepted;
+  }
+
+  /**
+   * Hands a journaled record to the database ledger. When the database cannot keep up and its
+   * queue is full, the record is offered again a moment later, and the caller's stage completes
+   * only once it was taken: the client then waits, which slows traffic to what the database can
+   * absorb instead of piling records up in the journal.
+   */
+  private void hand(UsageRecord record, Segment segment, CompletableFuture<Void> accepted) {
     CompletableFuture<Void> committed = delegate.append(record).toCompletableFuture();
+    if (committed.isCompletedExceptionally() && committed.exceptionNow() instanceof LedgerFullException) {
+      RETRY.schedule(() -> hand(record, segment, accepted), 20, TimeUnit.MILLISECONDS);
+      return;
+    }
     lastAppend = committed;
+    accepted.complete(null);
     committed.whenComplete((v, err) -> {
       if (err == null) {
         committed(segment);
-      } else {
-        log.warn("usage record {} is journaled but not yet in the database ({}); it will be replayed at the next start",
+      } else if (failuresLogged.getAndIncrement() % 1000 == 0) {
+        log.warn("usage record {} is journaled but the database failed to take it ({}); it stays in the journal and "
+            + "is replayed at the next start (this message is shown once per 1000 such records)",
             record.requestId(), err.toString());
       }
     });
-    return CompletableFuture.completedFuture(null);
   }
 
   private synchronized void committed(Segment s) {
