@@ -11,6 +11,10 @@ import dev.sluice.meter.MeterStage;
 import dev.sluice.meter.PlanBook;
 import dev.sluice.meter.PriceResolver;
 import dev.sluice.meter.TokenEstimator;
+import dev.sluice.accesslog.AccessLog;
+import dev.sluice.metrics.PrometheusMetrics;
+import dev.sluice.events.GatewayEvents;
+import java.util.List;
 import dev.sluice.store.Store;
 import dev.sluice.store.Stores;
 import dev.sluice.config.GatewayConfig;
@@ -73,6 +77,9 @@ public final class Gateway implements AutoCloseable {
   private BudgetAlerts alerts;
   private PriceResolver prices;
   private TokenEstimator estimator;
+  private PrometheusMetrics metrics;
+  private AccessLog accessLog;
+  private GatewayEvents events = GatewayEvents.NONE;
 
 
   private Gateway(Vertx vertx, boolean ownsVertx) {
@@ -110,9 +117,12 @@ public final class Gateway implements AutoCloseable {
     budgets = new BudgetGuard(config.timeZone());
     alerts = new BudgetAlerts(store.budgets(), vertx);
     prices = PriceResolver.shipped();
+    metrics = new PrometheusMetrics(() -> current.get() == null ? null : current.get().catalog(), nanoClock);
+    accessLog = AccessLog.open(config.accessLog());
+    events = GatewayEvents.all(accessLog == null ? List.of(metrics) : List.of(metrics, accessLog));
     estimator = new TokenEstimator(prices);
     current.set(snapshot(config, null));
-    HttpEdge edge = new HttpEdge(current::get, nanoClock, store, vertx, clock);
+    HttpEdge edge = new HttpEdge(current::get, nanoClock, store, vertx, clock, metrics::scrape);
     GatewayConfig.Listen listen = config.listen();
     Future<String> deployed = vertx.deployVerticle(() -> new ServerVerticle(edge, http, listen),
         new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
@@ -161,10 +171,10 @@ public final class Gateway implements AutoCloseable {
     declareTenants(config);
     PlanBook plans = new PlanBook(config, store.tenants(), vertx);
     Charges charges = new Charges(plans, store.ledger(), vertx, config.timeZone());
-    var meter = new MeterStage(store.ledger(), catalog, prices, charges, clock, nanoClock);
+    var meter = new MeterStage(store.ledger(), catalog, prices, charges, clock, nanoClock, events);
     var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
     return new Snapshot(config, catalog, keys, plans, rules,
-        Pipelines.modelCall(catalog, keys, meter, admit, vertx, nanoClock), Instant.now().getEpochSecond());
+        Pipelines.modelCall(catalog, keys, meter, admit, vertx, nanoClock, events), Instant.now().getEpochSecond());
   }
 
   /** Tenants declared in the config exist in the store too, so budgets and usage can name them. */
@@ -188,6 +198,7 @@ public final class Gateway implements AutoCloseable {
     }
     providers.close();
     if (rules != null) rules.close();
+    if (accessLog != null) accessLog.close();
     if (store != null) store.close();
     if (ownsVertx) {
       try {

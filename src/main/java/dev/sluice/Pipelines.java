@@ -2,6 +2,7 @@ package dev.sluice;
 
 import dev.sluice.admit.AdmitStage;
 import dev.sluice.auth.IdentifyStage;
+import dev.sluice.events.GatewayEvents;
 import dev.sluice.auth.KeyDirectory;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.pipeline.Pipeline;
@@ -34,19 +35,19 @@ final class Pipelines {
   private Pipelines() {}
 
   /** The per-attempt stages, run inside the route stage's loop. */
-  static List<AttemptStage> attempt(LongSupplier nanoClock) {
+  static List<AttemptStage> attempt(LongSupplier nanoClock, GatewayEvents events) {
     return List.of(
-        new DeploymentGuardStage(nanoClock),
+        new DeploymentGuardStage(nanoClock, events),
         new ProviderCallStage());
   }
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
   static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit, Vertx vertx,
-      LongSupplier nanoClock) {
+      LongSupplier nanoClock, GatewayEvents events) {
     return new Pipeline(List.of(
         new IdentifyStage(keys),
         meter,
         admit,
-        new RouteStage(catalog, attempt(nanoClock), vertx, nanoClock)));
+        new RouteStage(catalog, attempt(nanoClock, events), vertx, nanoClock)));
   }
 }

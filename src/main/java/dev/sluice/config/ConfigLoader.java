@@ -123,6 +123,7 @@ public final class ConfigLoader {
         return Optional.empty();
       }
     }).orElse(java.time.ZoneOffset.UTC);
+    String accessLog = top.string("access_log").filter(s -> !s.isBlank()).orElse("off");
     List<TenantConfig> tenants = new ArrayList<>();
     for (YamlNode t : top.mappings("tenants")) {
       tenant(t).ifPresent(tenants::add);
@@ -135,7 +136,8 @@ public final class ConfigLoader {
           + "set admin_key (for example admin_key: ${SLUICE_ADMIN_KEY}) or listen on 127.0.0.1");
     }
     checkModels(models, problems);
-    return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants, zone);
+    return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants, zone,
+        accessLog);
   }
 
   private Optional<TenantConfig> tenant(YamlNode n) {

@@ -99,7 +99,8 @@ public final class EnvironmentConfig {
     GatewayConfig config = new GatewayConfig("environment", listen, adminKey, GatewayConfig.DEFAULT_MAX_REQUEST_BODY,
         t, Retry.DEFAULT, CircuitBreaker.DEFAULT, models,
         Optional.ofNullable(nonBlank(env.apply("SLUICE_STORE"))).orElse(GatewayConfig.DEFAULT_STORE), List.of(),
-        java.time.ZoneOffset.UTC);
+        java.time.ZoneOffset.UTC,
+        Optional.ofNullable(nonBlank(env.apply("SLUICE_ACCESS_LOG"))).orElse("off"));
     return new Result(config, findings);
   }
 

@@ -24,7 +24,8 @@ public record GatewayConfig(
     List<ModelConfig> models,
     String store,
     List<TenantConfig> tenants,
-    java.time.ZoneId timeZone) {
+    java.time.ZoneId timeZone,
+    String accessLog) {
 
   public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
   public static final String DEFAULT_STORE = "sqlite:data/sluice.db";
@@ -37,7 +38,7 @@ public record GatewayConfig(
   /** The same config listening elsewhere. */
   public GatewayConfig withListen(Listen other) {
     return new GatewayConfig(source, other, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store,
-        tenants, timeZone);
+        tenants, timeZone, accessLog);
   }
 
   /**

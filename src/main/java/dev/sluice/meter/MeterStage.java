@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.config.GatewayConfig.ModelConfig;
 import dev.sluice.error.ErrorWire;
+import dev.sluice.events.GatewayEvents;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
 import dev.sluice.pipeline.Call;
@@ -46,6 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class MeterStage implements Stage {
   private static final Logger log = LoggerFactory.getLogger(MeterStage.class);
 
+  private final GatewayEvents events;
   private final UsageLedger ledger;
   private final Catalog catalog;
   private final PriceResolver prices;
@@ -55,7 +57,8 @@ public final class MeterStage implements Stage {
   private final Set<String> warnedUnpriced = ConcurrentHashMap.newKeySet();
 
   public MeterStage(UsageLedger ledger, Catalog catalog, PriceResolver prices, Charges charges, InstantSource clock,
-      LongSupplier nanoClock) {
+      LongSupplier nanoClock, GatewayEvents events) {
+    this.events = events;
     this.ledger = ledger;
     this.catalog = catalog;
     this.prices = prices;
@@ -67,6 +70,7 @@ public final class MeterStage implements Stage {
   @Override
   public Future<Reply> handle(Call call, Chain chain) {
     Instant at = clock.instant();
+    events.requestStarted();
     Future<Reply> result;
     try {
       result = chain.proceed(call);
@@ -129,6 +133,7 @@ public final class MeterStage implements Stage {
           u.input(), u.cachedInput(), u.cacheWrite(), u.output(), u.reasoning(),
           priced.cost.nanos(), chargeAmount.nanos(), priced.known, "off", 0, null,
           latencyMicros, ttftMicros, status, errorCode, errorClass, attemptsJson(call.trace()));
+      events.metered(record);
       Context context = Vertx.currentContext();
       return Future.fromCompletionStage(ledger.append(record), context).recover(err -> {
         log.error("request {}: the usage record could not be written: {}", call.requestId(), err.toString());

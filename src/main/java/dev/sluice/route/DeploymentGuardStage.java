@@ -1,6 +1,7 @@
 package dev.sluice.route;
 
 import dev.sluice.error.GatewayError;
+import dev.sluice.events.GatewayEvents;
 import dev.sluice.meter.HourlyCost;
 import dev.sluice.pipeline.Reply;
 import dev.sluice.pipeline.RequestTrace;
@@ -22,9 +23,11 @@ public final class DeploymentGuardStage implements AttemptStage {
   private static final Duration DEFAULT_COOLDOWN_ON_429 = Duration.ofSeconds(1);
 
   private final LongSupplier nanoClock;
+  private final GatewayEvents events;
 
-  public DeploymentGuardStage(LongSupplier nanoClock) {
+  public DeploymentGuardStage(LongSupplier nanoClock, GatewayEvents events) {
     this.nanoClock = nanoClock;
+    this.events = events;
   }
 
   @Override
@@ -92,6 +95,8 @@ public final class DeploymentGuardStage implements AttemptStage {
       UpstreamFailure f = ue.failure();
       int status = f instanceof UpstreamFailure.ErrorStatus e ? e.status() : 0;
       if (!end(status, f.summary())) return;
+      Deployment d = attempt.target().deployment();
+      events.attemptFailed(d.model(), d.id(), d.config().pool(), failureClass(f));
       long now = nanoClock.getAsLong();
       if (f instanceof UpstreamFailure.ErrorStatus e && e.status() == 429) {
         Duration wait = e.retryAfter() != null ? e.retryAfter() : DEFAULT_COOLDOWN_ON_429;
@@ -131,6 +136,17 @@ public final class DeploymentGuardStage implements AttemptStage {
           d.config().provider().wireName(), d.config().pool(), status, error, micros));
       return true;
     }
+  }
+
+  private static String failureClass(UpstreamFailure f) {
+    return switch (f) {
+      case UpstreamFailure.TimedOut t -> "timeout";
+      case UpstreamFailure.ConnectFailed c -> "connect";
+      case UpstreamFailure.ErrorStatus e -> e.status() == 429 ? "status_429" : e.status() >= 500 ? "status_5xx" : "status_4xx";
+      case UpstreamFailure.Malformed m -> "malformed";
+      case UpstreamFailure.Broken b -> "broken";
+      case UpstreamFailure.Skipped s -> "skipped";
+    };
   }
 
   /** A short, safe description of a failure that is not an upstream one, for the trace. */

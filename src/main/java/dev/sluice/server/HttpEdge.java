@@ -57,6 +57,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   private final Supplier<Snapshot> snapshots;
   private final LongSupplier nanoClock;
   private final List<Endpoint> routes;
+  private final Supplier<String> metrics;
   private final Store store;
   private final Vertx vertx;
   private final InstantSource clock;
@@ -90,7 +91,9 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     }
   }
 
-  public HttpEdge(Supplier<Snapshot> snapshots, LongSupplier nanoClock, Store store, Vertx vertx, InstantSource clock) {
+  public HttpEdge(Supplier<Snapshot> snapshots, LongSupplier nanoClock, Store store, Vertx vertx, InstantSource clock,
+      Supplier<String> metrics) {
+    this.metrics = metrics;
     this.snapshots = snapshots;
     this.nanoClock = nanoClock;
     this.store = store;
@@ -103,6 +106,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         new Endpoint(HttpMethod.GET, "/v1/models/{model+}", this::getModel),
         new Endpoint(HttpMethod.GET, "/healthz", this::health),
         new Endpoint(HttpMethod.GET, "/readyz", this::ready),
+        new Endpoint(HttpMethod.GET, "/metrics", this::metrics),
         new Endpoint(HttpMethod.GET, "/admin/config", x -> admin(x, (api, ex, b) -> adminConfig(ex))),
         new Endpoint(HttpMethod.GET, "/admin/deployments", x -> admin(x, (api, ex, b) -> adminDeployments(ex))),
         new Endpoint(HttpMethod.POST, "/admin/tenants", x -> admin(x, (api, ex, b) -> api.createTenant(b))),
@@ -299,6 +303,24 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     o.put("models", x.snapshot().config().models().size());
     if (!ready) o.put("reason", "every deployment's circuit breaker is open");
     sendJson(x, ready ? 200 : 503, o);
+  }
+
+  /**
+   * {@code GET /metrics}, in the Prometheus text format. Open on loopback without an admin key;
+   * with one, it needs it too (metrics name tenants): Prometheus sends it as a bearer token.
+   */
+  private void metrics(Exchange x) {
+    GatewayConfig config = x.snapshot().config();
+    if (config.adminKey().isPresent()) {
+      String presented = IdentifyStage.bearer(x.request().getHeader("authorization"));
+      if (presented == null || !IdentifyStage.matches(presented, config.adminKey().get())) {
+        throw new GatewayException(new GatewayError.Unauthenticated(
+            "/metrics needs the admin key: send it as 'Authorization: Bearer <key>' (in Prometheus: authorization.credentials)."));
+      }
+    }
+    HttpServerResponse r = x.response();
+    r.headers().set(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    r.end(metrics.get());
   }
 
   // ---------------------------------------------------------------- admin

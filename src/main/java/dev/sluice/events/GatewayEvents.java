@@ -1,0 +1,69 @@
+package dev.sluice.events;
+
+import dev.sluice.store.UsageRecord;
+import java.util.List;
+
+/**
+ * What the gateway tells its observers (metrics, the access log) as requests go by. The core calls
+ * these at fixed points; each observer is an adapter in its own package.
+ *
+ * <p>Contract for implementations: be fast, never throw, never block: they run on the request's
+ * event loop. Every method has a no-op default, so an observer implements only what it needs.
+ */
+public interface GatewayEvents {
+
+  GatewayEvents NONE = new GatewayEvents() {};
+
+  /** A model call arrived (counted in flight until {@link #metered}). */
+  default void requestStarted() {}
+
+  /** A model call ended and was metered: everything the ledger keeps about it. */
+  default void metered(UsageRecord record) {}
+
+  /**
+   * An upstream attempt failed.
+   *
+   * @param failureClass {@code timeout}, {@code connect}, {@code status_5xx}, {@code status_429},
+   *     {@code status_4xx}, {@code malformed}, {@code broken} or {@code skipped}
+   */
+  default void attemptFailed(String model, String deployment, String pool, String failureClass) {}
+
+  /** All of {@code observers}, in order; one that throws does not stop the others. */
+  static GatewayEvents all(List<GatewayEvents> observers) {
+    List<GatewayEvents> list = List.copyOf(observers);
+    return new GatewayEvents() {
+      @Override
+      public void requestStarted() {
+        for (GatewayEvents e : list) {
+          try {
+            e.requestStarted();
+          } catch (RuntimeException ignored) {
+            // an observer must not fail a request
+          }
+        }
+      }
+
+      @Override
+      public void metered(UsageRecord record) {
+        for (GatewayEvents e : list) {
+          try {
+            e.metered(record);
+          } catch (RuntimeException ignored) {
+            // an observer must not fail a request
+          }
+        }
+      }
+
+      @Override
+      public void attemptFailed(String model, String deployment, String pool, String failureClass) {
+        for (GatewayEvents e : list) {
+          try {
+            e.attemptFailed(model, deployment, pool, failureClass);
+          } catch (RuntimeException ignored) {
+            // an observer must not fail a request
+          }
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,174 @@
+package dev.sluice.metrics;
+
+import dev.sluice.events.GatewayEvents;
+import dev.sluice.route.Catalog;
+import dev.sluice.route.CircuitBreaker;
+import dev.sluice.route.Deployment;
+import dev.sluice.store.UsageRecord;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's metrics in the Prometheus format, named after the OpenTelemetry GenAI semantic
+ * conventions where one exists ({@code gen_ai.client.token.usage}, {@code gen_ai.client.operation.duration},
+ * {@code gen_ai.server.time_to_first_token}, {@code gen_ai.server.time_per_output_token}), and
+ * Sluice's own under {@code sluice_}. Every metric is derived from the usage record the meter writes,
+ * so the counters add up to the ledger.
+ *
+ * <p>Labels: {@code gen_ai_operation_name}, {@code gen_ai_provider_name}, {@code gen_ai_request_model}
+ * (the model asked), {@code pool}, {@code tenant}, {@code feature}; tenants, features and models are
+ * bounded ({@link BoundedLabels}), so their number of series stays fixed whatever clients send.
+ */
+public final class PrometheusMetrics implements GatewayEvents {
+  private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
+  private static final double[] DURATION_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+  private static final double[] TTFT_BUCKETS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0};
+  private static final double[] TPOT_BUCKETS = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final BoundedLabels tenants = new BoundedLabels(200);
+  private final BoundedLabels features = new BoundedLabels(100);
+  private final BoundedLabels models = new BoundedLabels(200);
+  private final AtomicLong inFlight = new AtomicLong();
+  private final Set<String> breakerGauges = new HashSet<>();
+  private final Supplier<Catalog> catalog;
+  private final LongSupplier nanoClock;
+
+  public PrometheusMetrics(Supplier<Catalog> catalog, LongSupplier nanoClock) {
+    this.catalog = catalog;
+    this.nanoClock = nanoClock;
+    Gauge.builder("sluice.requests.in.flight", inFlight, AtomicLong::get)
+        .description("Model calls being served now").register(registry);
+  }
+
+  /** The metrics, in the Prometheus text format. */
+  public String scrape() {
+    syncBreakerGauges();
+    return registry.scrape();
+  }
+
+  @Override
+  public void requestStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  @Override
+  public void metered(UsageRecord r) {
+    inFlight.decrementAndGet();
+    String model = models.of(r.modelAsked());
+    String tenant = tenants.of(r.tenant());
+    String feature = features.of(r.feature());
+    String provider = r.provider() == null ? BoundedLabels.NONE : r.provider();
+    String pool = r.pool() == null ? BoundedLabels.NONE : r.pool();
+    Tags base = Tags.of("gen_ai_operation_name", r.operation(), "gen_ai_provider_name", provider,
+        "gen_ai_request_model", model, "pool", pool, "tenant", tenant, "feature", feature);
+    boolean ok = r.status() == 200 && r.errorCode() == null;
+
+    Counter.builder("sluice.requests").description("Model calls, by outcome")
+        .tags(base).tag("status", Integer.toString(r.status())).tag("error_code", r.errorCode() == null ? "none" : r.errorCode())
+        .register(registry).increment();
+    long input = r.inputTokens() + r.cachedInputTokens() + r.cacheWriteTokens();
+    if (input > 0 || r.outputTokens() > 0) {
+      DistributionSummary.builder("gen_ai.client.token.usage")
+          .description("Tokens per model call (OpenTelemetry GenAI)").serviceLevelObjectives(TOKEN_BUCKETS)
+          .tags(base).tag("gen_ai_token_type", "input").register(registry).record(input);
+      DistributionSummary.builder("gen_ai.client.token.usage")
+          .description("Tokens per model call (OpenTelemetry GenAI)").serviceLevelObjectives(TOKEN_BUCKETS)
+          .tags(base).tag("gen_ai_token_type", "output").register(registry).record(r.outputTokens());
+    }
+    DistributionSummary.builder("gen_ai.client.operation.duration").baseUnit("seconds")
+        .description("Duration of model calls through Sluice (OpenTelemetry GenAI)").serviceLevelObjectives(DURATION_BUCKETS)
+        .tags(base).tag("error_type", ok ? "none" : r.errorClass() == null ? "error" : r.errorClass())
+        .register(registry).record(r.latencyMicros() / 1e6);
+    if (r.ttftMicros() >= 0) {
+      DistributionSummary.builder("gen_ai.server.time_to_first_token").baseUnit("seconds")
+          .description("Time to the first chunk of a stream (OpenTelemetry GenAI)").serviceLevelObjectives(TTFT_BUCKETS)
+          .tags(base).register(registry).record(r.ttftMicros() / 1e6);
+      if (r.outputTokens() > 1) {
+        double perToken = (r.latencyMicros() - r.ttftMicros()) / 1e6 / (r.outputTokens() - 1);
+        DistributionSummary.builder("gen_ai.server.time_per_output_token").baseUnit("seconds")
+            .description("Time per output token after the first (OpenTelemetry GenAI)").serviceLevelObjectives(TPOT_BUCKETS)
+            .tags(base).register(registry).record(Math.max(0, perToken));
+      }
+    }
+    if (r.costNanos() > 0) {
+      Counter.builder("sluice.cost.usd").description("What calls cost upstream, in US dollars")
+          .tags(base).register(registry).increment(r.costNanos() / 1e9);
+    }
+    if (r.chargeNanos() > 0) {
+      Counter.builder("sluice.charge.usd").description("What tenants are charged, in US dollars")
+          .tags(base).register(registry).increment(r.chargeNanos() / 1e9);
+    }
+    if (r.avoidedNanos() > 0 || r.mechanism() != null) {
+      Counter.builder("sluice.avoided.usd").description("Cost avoided, by mechanism, in US dollars")
+          .tags("mechanism", r.mechanism() == null ? BoundedLabels.NONE : r.mechanism(), "tenant", tenant)
+          .register(registry).increment(r.avoidedNanos() / 1e9);
+    }
+    if (r.cacheStatus() != null && !r.cacheStatus().equals("off") && !r.cacheStatus().equals("miss")) {
+      Counter.builder("sluice.cache.hits").description("Answers served without calling the upstream, by kind")
+          .tags("kind", r.cacheStatus(), "gen_ai_request_model", model, "tenant", tenant).register(registry).increment();
+    }
+    if (!r.priced()) {
+      Counter.builder("sluice.unpriced.requests").description("Calls whose cost is unknown (no price or no usage)")
+          .tags("gen_ai_request_model", model, "pool", pool).register(registry).increment();
+    }
+    String rejection = switch (r.errorCode() == null ? "" : r.errorCode()) {
+      case "budget_exceeded" -> "budget";
+      case "rate_limit_exceeded" -> "rate_limit";
+      case "run_limit_exceeded", "run_loop_detected", "run_stopped" -> "run_guard";
+      default -> null;
+    };
+    if (rejection != null) {
+      Counter.builder("sluice.rejections").description("Calls refused by admission, by reason")
+          .tags("reason", rejection, "tenant", tenant).register(registry).increment();
+    }
+  }
+
+  @Override
+  public void attemptFailed(String model, String deployment, String pool, String failureClass) {
+    Counter.builder("sluice.upstream.errors").description("Failed upstream attempts, by class")
+        .tags("model", models.of(model), "deployment", deployment, "pool", pool, "class", failureClass)
+        .register(registry).increment();
+  }
+
+  /** One gauge per deployment: 0 closed, 1 half-open, 2 open. */
+  private synchronized void syncBreakerGauges() {
+    Catalog c = catalog.get();
+    if (c == null) return;
+    for (Deployment d : c.all()) {
+      String key = d.model() + "\u0000" + d.id();
+      if (breakerGauges.add(key)) {
+        String model = d.model();
+        String id = d.id();
+        Gauge.builder("sluice.circuit.breaker.state", () -> breakerState(model, id))
+            .description("Circuit breaker of each deployment: 0 closed, 1 half-open, 2 open")
+            .tags("model", model, "deployment", id, "pool", d.config().pool()).register(registry);
+      }
+    }
+  }
+
+  private double breakerState(String model, String id) {
+    Catalog c = catalog.get();
+    if (c == null) return Double.NaN;
+    for (Deployment d : c.deployments(model)) {
+      if (d.id().equals(id)) {
+        CircuitBreaker.State s = d.state().breaker().state(nanoClock.getAsLong());
+        return switch (s) {
+          case CLOSED -> 0;
+          case HALF_OPEN -> 1;
+          case OPEN -> 2;
+        };
+      }
+    }
+    return Double.NaN;
+  }
+}
