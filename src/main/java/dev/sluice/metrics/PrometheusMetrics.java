@@ -152,6 +152,12 @@ public final class PrometheusMetrics implements GatewayEvents {
         Gauge.builder("sluice.circuit.breaker.state", () -> breakerState(model, id))
             .description("Circuit breaker of each deployment: 0 closed, 1 half-open, 2 open")
             .tags("model", model, "deployment", id, "pool", d.config().pool()).register(registry);
+        if (d.state().hourly() != null) {
+          var hourly = d.state().hourly();
+          Gauge.builder("sluice.idle.cost.usd", () -> hourly.idleCost().toUsd().doubleValue())
+              .description("What a deployment paid by the hour has cost while idle, since Sluice started")
+              .tags("model", model, "deployment", id, "pool", d.config().pool()).register(registry);
+        }
       }
     }
   }

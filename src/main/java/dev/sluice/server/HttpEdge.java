@@ -485,6 +485,11 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         n.put("outstanding", d.state().outstanding());
         n.put("circuit", d.state().breaker().state(now).name().toLowerCase());
         n.put("cooling_ms", d.state().coolingNanos(now) / 1_000_000);
+        if (d.state().hourly() != null) {
+          // a deployment paid by the hour: what its idle time has cost since Sluice started
+          n.put("cost_per_hour_usd", d.config().costPerHour().map(java.math.BigDecimal::toPlainString).orElse(null));
+          n.put("idle_cost_usd", d.state().hourly().idleCost().toUsd());
+        }
       }
     }
     return o;

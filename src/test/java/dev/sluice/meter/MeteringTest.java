@@ -335,6 +335,27 @@ class MeteringTest {
     assertThat(plan.error().get("message").asText()).contains("pass_through, markup, rate_card or subscription");
   }
 
+  @Test
+  void aDeploymentPaidByTheHourChargesEachRequestItsShareAndReportsIdleTime() throws Exception {
+    sluice = TestGateway.start("""
+        admin_key: %s
+        store: sqlite:%s
+        models:
+          - name: gpu
+            deployments:
+              - {provider: openai, base_url: "${UPSTREAM}", model: slow-200, cost_per_hour: 3.6, pool: gpu-h100}
+        """.formatted(ADMIN, dir.resolve("sluice.db")), Map.of("UPSTREAM", upstream.baseUrl()));
+    Thread.sleep(300);
+
+    assertThat(sluice.chat("gpu", "alone on the GPU", AS_ADMIN).status()).isEqualTo(200);
+
+    // $3.60 an hour is $0.001 a second: alone for about 0.2 s, the request pays about $0.0002
+    BigDecimal cost = admin("GET", "/admin/usage", null).at("/rows/0/cost_usd").decimalValue();
+    assertThat(cost).isBetween(new BigDecimal("0.00015"), new BigDecimal("0.0006"));
+    JsonNode deployment = admin("GET", "/admin/deployments", null).at("/deployments/0");
+    assertThat(deployment.get("idle_cost_usd").decimalValue()).isGreaterThan(new BigDecimal("0.0002"));
+  }
+
   private static JsonNode find(JsonNode rows, String field, String value) {
     for (JsonNode r : rows) if (value.equals(r.path(field).asText())) return r;
     throw new AssertionError("no row with " + field + "=" + value + " in " + rows);
