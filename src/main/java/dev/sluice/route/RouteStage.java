@@ -234,7 +234,8 @@ public final class RouteStage implements Stage {
         first = false;
         sb.append(e.getKey()).append(": ").append(e.getValue());
       }
-      return sb.append('.').toString();
+      char last = sb.charAt(sb.length() - 1);
+      return (last == '.' || last == '!' || last == '?' ? sb : sb.append('.')).toString();
     }
 
     private Future<Reply> failed(GatewayError.UpstreamFailed.Kind kind, String message, Duration retryAfter) {
