@@ -87,7 +87,8 @@ export function timeChart(container, spec) {
   });
   fill(legend, hoverLabel, rows.map((r) => r.row));
 
-  const plotBox = h('div', { class: 'plot' });
+  const plotBox = h('div', { class: 'plot', role: 'img', 'aria-label': spec.yLabel + ': '
+    + spec.series.map((s) => s.name + (s.total == null || spec.legendTotals === false ? '' : ' ' + fmt(s.total))).join(', ') });
   fill(container, plotBox, legend);
 
   const xMax = spec.xMax ?? (stacked ? times[times.length - 1] + step : times[times.length - 1]);

@@ -359,8 +359,8 @@ async function latency(root, ctx) {
       series: plotted.map((r) => ({ name: backend(r), values: r.over_time[key], total: (r[metric + '_ms'] || {})[p], points: true })),
     });
   fill(root, panel(label + ' ' + p + ' by backend', 'Per ' + report.granularity + ', ' + RANGE_PHRASE[ctx.range]
-    + '; the legend gives the ' + p + ' over the whole range. From each request\'s arrival to its end'
-    + (metric === 'ttft' ? ', here to its first streamed chunk.' : '.'),
+    + '; the legend gives the ' + p + ' over the whole range. '
+    + (metric === 'ttft' ? 'From each stream\'s arrival to its first chunk.' : 'From each request\'s arrival to its end.'),
   h('div', { class: 'controls' },
     choice('Show', METRICS, metric, (v) => ctx.set({ metric: v })),
     choice('Percentile', PERCENTILES, p, (v) => ctx.set({ p: v }))),

@@ -33,8 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * their legends and tiles carry the totals the usage API gives, and keep a screenshot of each
  * view under {@code target/ui-screenshots/}.
  *
- * <p>Skipped, with a message, only where {@code /usr/bin/chromium} is missing; {@code .ci/run}
- * installs it. Playwright is told never to download a browser of its own.
+ * <p>Skipped, with a message, only where {@code /usr/bin/chromium} is missing on a developer's
+ * machine; {@code .ci/run} installs it, and under CI a missing Chromium fails the test. Playwright
+ * is told never to download a browser of its own.
  */
 class DashboardBrowserTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -54,6 +55,9 @@ class DashboardBrowserTest {
 
   @BeforeAll
   static void startBrowser() throws Exception {
+    if (System.getenv("CI") != null) {
+      assertThat(CHROMIUM).as("CI installs Chromium (.ci/run); the browser test must run there").isExecutable();
+    }
     assumeTrue(Files.isExecutable(CHROMIUM),
         "Chromium is not installed at /usr/bin/chromium, so the dashboard's browser test is skipped. "
             + "Install it with: apt-get install -y chromium chromium-driver (.ci/run does).");
