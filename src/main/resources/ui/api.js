@@ -30,7 +30,8 @@ export class ApiError extends Error {
 export async function get(path, params = {}, key = adminKey()) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v != null && v !== '') query.set(k, v);
-  const url = path + (query.size ? '?' + query : '');
+  const qs = query.toString();
+  const url = path + (qs ? '?' + qs : '');
   let res;
   try {
     res = await fetch(url, {

@@ -31,7 +31,8 @@ function current() {
 
 function go(view, params) {
   const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v != null && v !== ''));
-  window.location.hash = '#/' + view.id + (q.size ? '?' + q : '');
+  const qs = q.toString();
+  window.location.hash = '#/' + view.id + (qs ? '?' + qs : '');
 }
 
 // ------------------------------------------------------------------ sign-in
