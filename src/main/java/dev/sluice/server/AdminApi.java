@@ -289,8 +289,8 @@ final class AdminApi {
     List<String> groupBy = p.groupBy() == null ? List.of()
         : Arrays.stream(p.groupBy().split(",")).map(String::strip).filter(g -> !g.isEmpty()).toList();
     String granularity = p.granularity();
-    if (granularity != null && !granularity.equals("hour") && !granularity.equals("day")) {
-      throw JsonFields.invalid("Parameter 'granularity' must be hour or day.", "granularity");
+    if (granularity != null && !granularity.equals("minute") && !granularity.equals("hour") && !granularity.equals("day")) {
+      throw JsonFields.invalid("Parameter 'granularity' must be minute, hour or day.", "granularity");
     }
     String tenant = onlyTenant != null ? onlyTenant : p.tenant();
     try {

@@ -61,6 +61,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   private final Store store;
   private final Vertx vertx;
   private final InstantSource clock;
+  private final StaticFiles ui = new StaticFiles();
 
   /**
    * An admin operation: blocking, on a worker thread, from the request (and its JSON body) to an
@@ -123,6 +124,12 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         new Endpoint(HttpMethod.GET, "/admin/usage", x -> admin(x, (api, ex, b) -> usage(api, ex, null))),
         new Endpoint(HttpMethod.GET, "/admin/invoices", x -> admin(x, (api, ex, b) ->
             api.invoice(ex.query("tenant"), ex.query("period"), ex.snapshot().config().timeZone()))),
+        new Endpoint(HttpMethod.GET, "/admin/usage/series", x -> admin(x, (api, ex, b) -> reports(ex).series(ex::query))),
+        new Endpoint(HttpMethod.GET, "/admin/usage/runs", x -> admin(x, (api, ex, b) -> reports(ex).costliestRuns(ex::query))),
+        new Endpoint(HttpMethod.GET, "/admin/latency", x -> admin(x, (api, ex, b) -> reports(ex).latency(ex::query))),
+        new Endpoint(HttpMethod.GET, "/admin/budgets/status", x -> admin(x, (api, ex, b) -> reports(ex).budgetStatus(ex.query("tenant")))),
+        new Endpoint(HttpMethod.GET, "/ui", x -> ui.serve(x.request(), null)),
+        new Endpoint(HttpMethod.GET, "/ui/{file+}", x -> ui.serve(x.request(), x.params().get("file"))),
         new Endpoint(HttpMethod.GET, "/me/usage", x -> tenantCall(x, (api, ex, tenant) -> usage(api, ex, tenant))));
   }
 
@@ -366,6 +373,11 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
             sendError(x, GatewayException.errorOf(ar.cause()));
           }
         });
+  }
+
+  /** The dashboard's reports, in the configured time zone. */
+  private AdminReports reports(Exchange x) {
+    return new AdminReports(store, clock, x.snapshot().config().timeZone());
   }
 
   /** A tenant's own data, for whoever holds one of its keys (the admin key reads the default tenant's). */

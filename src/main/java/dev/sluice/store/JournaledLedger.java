@@ -235,6 +235,12 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
   }
 
   @Override
+  public List<LatencyRow> latency(Query query) {
+    caughtUp();
+    return delegate.latency(query);
+  }
+
+  @Override
   public List<UsageRecord> byRequestId(String requestId) {
     caughtUp();
     return delegate.byRequestId(requestId);

@@ -34,11 +34,19 @@ public interface UsageLedger {
   long chargeNanos(String tenant, String keyId, String feature, String user, Instant from, Instant to);
 
   /**
+   * Percentiles of latency and of time to first token over the calls a backend answered in
+   * [from, to): records with a deployment and a status below 400, not answered from a cache.
+   * Grouped and bucketed as {@link #aggregate} groups, in the same order; only groups with such
+   * calls have a row.
+   */
+  List<LatencyRow> latency(Query query);
+
+  /**
    * An aggregate query.
    *
    * @param groupBy any of {@code tenant, key, feature, user, run, model, deployment, pool, mechanism,
-   *     status}; empty for one row of totals
-   * @param granularity {@code hour}, {@code day} or {@code null} for none
+   *     status, error_code}; empty for one row of totals
+   * @param granularity {@code minute}, {@code hour}, {@code day} or {@code null} for none
    * @param tenant only this tenant's records, or {@code null} for all
    * @param zone the time zone that day buckets follow
    */
@@ -57,4 +65,21 @@ public interface UsageLedger {
   record Row(Map<String, String> groups, Instant time, long requests, long inputTokens, long cachedInputTokens,
       long cacheWriteTokens, long outputTokens, long costNanos, long chargeNanos, long avoidedNanos,
       long unpricedRequests) {}
+
+  /**
+   * Nearest-rank percentiles of a set of durations, in microseconds.
+   *
+   * @param count how many durations there are; the percentiles are -1 when it is 0
+   */
+  record Percentiles(long count, long p50, long p90, long p99) {
+    public static final Percentiles NONE = new Percentiles(0, -1, -1, -1);
+  }
+
+  /**
+   * One row of {@link #latency}.
+   *
+   * @param latency from the request's arrival to its end
+   * @param ttft to a stream's first chunk, over streamed calls only
+   */
+  record LatencyRow(Map<String, String> groups, Instant time, Percentiles latency, Percentiles ttft) {}
 }

@@ -39,6 +39,11 @@ class JournaledLedgerTest {
     }
 
     @Override
+    public List<LatencyRow> latency(Query query) {
+      return List.of();
+    }
+
+    @Override
     public List<UsageRecord> byRequestId(String requestId) {
       return List.of();
     }

@@ -8,6 +8,8 @@ import dev.sluice.store.ApiKeys.ApiKey;
 import dev.sluice.store.Budgets.Budget;
 import dev.sluice.store.RateLimits.RateLimit;
 import dev.sluice.store.Tenants.Tenant;
+import dev.sluice.store.UsageLedger.LatencyRow;
+import dev.sluice.store.UsageLedger.Percentiles;
 import dev.sluice.store.UsageLedger.Query;
 import dev.sluice.store.UsageLedger.Row;
 import java.nio.charset.StandardCharsets;
@@ -524,6 +526,70 @@ abstract class StoreContract {
     assertThat(store.ledger().chargeNanos("acme", "key_a2", null, null, from, to)).isEqualTo(450);
     assertThat(store.ledger().chargeNanos("acme", null, null, "u1", from, to)).isEqualTo(1500);
     assertThat(store.ledger().chargeNanos("initech", null, null, null, from, to)).isZero();
+  }
+
+  @Test
+  void minuteBucketsAndErrorCodesGroupUsage() {
+    appendTheSampleLedger();
+
+    List<Row> rows = store.ledger().aggregate(new Query(Instant.parse("2026-03-07T15:00:00Z"),
+        Instant.parse("2026-03-07T16:00:00Z"), List.of("error_code"), "minute", "acme", ZoneId.of("Asia/Kolkata")));
+
+    assertThat(rows).extracting(Row::time, r -> r.groups().get("error_code"), Row::requests).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(Instant.parse("2026-03-07T15:10:00Z"), null, 1L),
+        org.assertj.core.groups.Tuple.tuple(Instant.parse("2026-03-07T15:30:00Z"), "budget_exceeded", 1L),
+        org.assertj.core.groups.Tuple.tuple(Instant.parse("2026-03-07T15:50:00Z"), null, 1L));
+  }
+
+  /**
+   * A hundred answered calls on gpu-1 taking 1..100 ms, every tenth one streamed with its first
+   * chunk at a tenth of its latency; beside them calls that must not count: a failure, a cache
+   * hit, a refusal, and another tenant's call on cpu-1.
+   */
+  void appendTheLatencyLedger() {
+    List<UsageRecord> records = new ArrayList<>();
+    for (int i = 1; i <= 100; i++) {
+      long micros = i * 1_000L;
+      records.add(usage("l" + i, Instant.parse("2026-03-07T15:00:00Z").plusSeconds(i * 60L)).deployment("gpu-1")
+          .latency(micros, i % 10 == 0 ? micros / 10 : -1).build());
+    }
+    records.add(usage("f1", "2026-03-07T15:30:00Z").deployment("gpu-1").latency(30_000_000, -1)
+        .failed(504, "upstream_timeout").build());
+    records.add(usage("h1", "2026-03-07T15:30:00Z").deployment("gpu-1").latency(10, -1).cacheStatus("hit").build());
+    records.add(usage("x1", "2026-03-07T15:30:00Z").refused(429, "budget_exceeded").build());
+    records.add(usage("c1", "2026-03-07T15:30:00Z").tenant("globex").deployment("cpu-1").latency(7_000, 700).build());
+    appendAll(records.toArray(UsageRecord[]::new));
+  }
+
+  @Test
+  void latencyPercentilesAreNearestRankOverAnsweredCallsPerDeployment() {
+    appendTheLatencyLedger();
+
+    List<LatencyRow> rows = store.ledger().latency(new Query(Instant.parse("2026-03-07T00:00:00Z"),
+        Instant.parse("2026-03-08T00:00:00Z"), List.of("deployment"), null, null, ZoneOffset.UTC));
+
+    assertThat(rows).containsExactly(
+        new LatencyRow(Map.of("deployment", "cpu-1"), null, new Percentiles(1, 7_000, 7_000, 7_000),
+            new Percentiles(1, 700, 700, 700)),
+        new LatencyRow(Map.of("deployment", "gpu-1"), null, new Percentiles(100, 50_000, 90_000, 99_000),
+            new Percentiles(10, 5_000, 9_000, 10_000)));
+  }
+
+  @Test
+  void latencyPercentilesComeInBucketsAndForOneTenant() {
+    appendTheLatencyLedger();
+
+    List<LatencyRow> rows = store.ledger().latency(new Query(Instant.parse("2026-03-07T00:00:00Z"),
+        Instant.parse("2026-03-08T00:00:00Z"), List.of(), "hour", "acme", ZoneOffset.UTC));
+
+    // 15:01..15:59 hold calls 1..59; 16:00..16:40 hold 60..100
+    assertThat(rows).containsExactly(
+        new LatencyRow(Map.of(), Instant.parse("2026-03-07T15:00:00Z"), new Percentiles(59, 30_000, 54_000, 59_000),
+            new Percentiles(5, 3_000, 5_000, 5_000)),
+        new LatencyRow(Map.of(), Instant.parse("2026-03-07T16:00:00Z"), new Percentiles(41, 80_000, 96_000, 100_000),
+            new Percentiles(5, 8_000, 10_000, 10_000)));
+    assertThat(store.ledger().latency(new Query(Instant.parse("2026-03-09T00:00:00Z"),
+        Instant.parse("2026-03-10T00:00:00Z"), List.of("deployment"), "hour", null, ZoneOffset.UTC))).isEmpty();
   }
 
   // --- helpers

@@ -22,6 +22,10 @@ final class UsageRecords {
   private boolean priced = true;
   private int status = 200;
   private String errorCode;
+  private String deployment = "openai-1";
+  private String cacheStatus = "miss";
+  private long latencyMicros = 1_500;
+  private long ttftMicros = -1;
 
   private UsageRecords(String requestId, Instant time) {
     this.requestId = requestId;
@@ -72,6 +76,31 @@ final class UsageRecords {
     return this;
   }
 
+  /** Served by this deployment. */
+  UsageRecords deployment(String deployment) {
+    this.deployment = deployment;
+    return this;
+  }
+
+  /** Took this long, and streamed its first chunk after {@code ttftMicros} (-1: not a stream). */
+  UsageRecords latency(long micros, long ttftMicros) {
+    this.latencyMicros = micros;
+    this.ttftMicros = ttftMicros;
+    return this;
+  }
+
+  UsageRecords cacheStatus(String cacheStatus) {
+    this.cacheStatus = cacheStatus;
+    return this;
+  }
+
+  /** Failed upstream after reaching the deployment. */
+  UsageRecords failed(int status, String errorCode) {
+    this.status = status;
+    this.errorCode = errorCode;
+    return this;
+  }
+
   UsageRecords tokens(long input, long output) {
     this.inputTokens = input;
     this.outputTokens = output;
@@ -95,8 +124,8 @@ final class UsageRecords {
 
   UsageRecord build() {
     return new UsageRecord(time, requestId, tenant, keyId, feature, user, run, tags, "chat", modelAsked, modelServed,
-        modelServed == null ? null : "openai-1", modelServed == null ? null : "openai", "api", inputTokens, 0, 0,
-        outputTokens, 0, costNanos, chargeNanos, priced, "miss", 0, null, 1_500, -1, status, errorCode,
+        modelServed == null ? null : deployment, modelServed == null ? null : "openai", "api", inputTokens, 0, 0,
+        outputTokens, 0, costNanos, chargeNanos, priced, cacheStatus, 0, null, latencyMicros, ttftMicros, status, errorCode,
         errorCode == null ? null : "budget_exceeded", "[]");
   }
 }

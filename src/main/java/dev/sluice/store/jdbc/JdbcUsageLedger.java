@@ -41,6 +41,11 @@ final class JdbcUsageLedger implements UsageLedger, AutoCloseable {
   }
 
   @Override
+  public List<LatencyRow> latency(Query query) {
+    return aggregation.latency(query);
+  }
+
+  @Override
   public List<UsageRecord> byRequestId(String requestId) {
     return jdbc.query("read the usage of request " + requestId,
         "SELECT " + UsageTable.COLUMNS + " FROM usage_records WHERE request_id = ?", table::read, requestId);

@@ -2,6 +2,8 @@ package dev.sluice.store.jdbc;
 
 import static java.util.Map.entry;
 
+import dev.sluice.store.UsageLedger.LatencyRow;
+import dev.sluice.store.UsageLedger.Percentiles;
 import dev.sluice.store.UsageLedger.Query;
 import dev.sluice.store.UsageLedger.Row;
 import java.sql.ResultSet;
@@ -15,14 +17,17 @@ import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
- * Sums over the ledger, grouped by a whitelist of columns and, optionally, by hour or day.
+ * Sums and percentiles over the ledger, grouped by a whitelist of columns and, optionally, by
+ * minute, hour or day.
  *
  * <h2>SQL</h2>
  *
@@ -39,6 +44,8 @@ import java.util.Set;
  * With {@code t} in microseconds since the epoch and {@code t + off} the local wall-clock time:
  *
  * <ul>
+ *   <li>a minute bucket is {@code floor((t + off) / 1min) * 1min - off}, the instant its local
+ *       minute began;
  *   <li>an hour bucket is the instant the record's local hour began:
  *       {@code floor((t + off) / 1h) * 1h - off}. In zones at a whole-hour offset that is the UTC
  *       hour; in India (+05:30) hours start at :30 UTC; across a DST change the two 01:00 local
@@ -64,7 +71,8 @@ final class UsageAggregation {
       entry("deployment", "deployment"),
       entry("pool", "pool"),
       entry("mechanism", "mechanism"),
-      entry("status", "CAST(status AS TEXT)"));
+      entry("status", "CAST(status AS TEXT)"),
+      entry("error_code", "error_code"));
 
   private static final String SUMS = "COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, "
       + "SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens, "
@@ -72,10 +80,11 @@ final class UsageAggregation {
       + "SUM(avoided_nanos) AS avoided_nanos, SUM(CASE WHEN priced THEN 0 ELSE 1 END) AS unpriced";
   private static final String MEASURES = "input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, "
       + "cost_nanos, charge_nanos, avoided_nanos, priced";
+  private static final long MINUTE = 60_000_000L;
   private static final long HOUR = 3_600_000_000L;
   private static final long DAY = 86_400_000_000L;
 
-  private enum Granularity { NONE, HOUR, DAY }
+  private enum Granularity { NONE, MINUTE, HOUR, DAY }
 
   private final Jdbc jdbc;
 
@@ -84,12 +93,101 @@ final class UsageAggregation {
   }
 
   List<Row> run(Query q) {
+    Filter f = filter(q, "");
+    if (f == null) return List.of();
+    Grouping g = grouping(f);
+    if (g == null) return List.of(); // bucketed, and no record in range
+    StringBuilder sql = new StringBuilder("SELECT ");
+    for (String c : g.columns()) sql.append(c).append(", ");
+    sql.append(SUMS).append(" FROM (SELECT ").append(g.select()).append(MEASURES).append(f.where()).append(") u");
+    if (!g.columns().isEmpty()) sql.append(" GROUP BY ").append(String.join(", ", g.columns()));
+    List<Row> rows = new ArrayList<>(jdbc.query("aggregate usage", sql.toString(),
+        rs -> row(rs, f.groups(), f.granularity(), f.zone()), g.params(f).toArray()));
+    rows.sort(order(f.groups(), Row::groups, Row::time));
+    return rows;
+  }
+
+  /**
+   * Nearest-rank percentiles of latency and of time to first token, per group and bucket.
+   *
+   * <p>Both databases rank durations with window functions ({@code ROW_NUMBER} and {@code COUNT}
+   * over each group's partition) and return only the rows at the ranks wanted, {@code ceil(p * n)}
+   * in integer arithmetic: {@code (n + 1) / 2}, {@code (9n + 9) / 10} and {@code (99n + 99) / 100}.
+   * So however many calls there are, at most three rows per group and bucket leave the database.
+   */
+  List<LatencyRow> latency(Query q) {
+    Filter f = filter(q, ANSWERED);
+    if (f == null) return List.of();
+    Map<List<Object>, Percentiles> latency = percentiles(f, "latency_micros", "");
+    Map<List<Object>, Percentiles> ttft = percentiles(f, "ttft_micros", " AND ttft_micros >= 0");
+    List<LatencyRow> rows = new ArrayList<>();
+    for (Map.Entry<List<Object>, Percentiles> e : latency.entrySet()) {
+      rows.add(latencyRow(f, e.getKey(), e.getValue(), ttft.getOrDefault(e.getKey(), Percentiles.NONE)));
+    }
+    for (Map.Entry<List<Object>, Percentiles> e : ttft.entrySet()) {
+      if (!latency.containsKey(e.getKey())) rows.add(latencyRow(f, e.getKey(), Percentiles.NONE, e.getValue()));
+    }
+    rows.sort(order(f.groups(), LatencyRow::groups, LatencyRow::time));
+    return rows;
+  }
+
+  /** Calls a backend answered: a deployment served them, successfully, and no cache did. */
+  private static final String ANSWERED = " AND deployment IS NOT NULL AND status < 400"
+      + " AND (cache_status IS NULL OR cache_status NOT IN ('hit', 'semantic', 'joined'))";
+
+  private Map<List<Object>, Percentiles> percentiles(Filter f, String column, String extra) {
+    Filter narrowed = f.and(extra);
+    Grouping g = grouping(narrowed);
+    if (g == null) return Map.of();
+    String partition = g.columns().isEmpty() ? "" : "PARTITION BY " + String.join(", ", g.columns()) + " ";
+    StringBuilder cols = new StringBuilder();
+    for (String c : g.columns()) cols.append(c).append(", ");
+    String sql = "SELECT * FROM (SELECT " + cols + "v, ROW_NUMBER() OVER (" + partition + "ORDER BY v) AS rn, "
+        + "COUNT(*) OVER (" + partition + ") AS n FROM (SELECT " + g.select() + column + " AS v" + narrowed.where()
+        + ") u) r WHERE rn = (n + 1) / 2 OR rn = (9 * n + 9) / 10 OR rn = (99 * n + 99) / 100";
+    record Ranked(List<Object> key, long n, long rank, long value) {}
+    List<Ranked> ranked = jdbc.query("rank durations", sql, rs -> {
+      List<Object> key = new ArrayList<>();
+      for (int i = 0; i < f.groups().size(); i++) key.add(rs.getString("g" + i));
+      if (f.granularity() != Granularity.NONE) key.add(rs.getLong("bucket"));
+      return new Ranked(Collections.unmodifiableList(key), rs.getLong("n"), rs.getLong("rn"), rs.getLong("v"));
+    }, g.params(narrowed).toArray());
+    Map<List<Object>, Map<Long, Long>> byKey = new LinkedHashMap<>();
+    Map<List<Object>, Long> counts = new HashMap<>();
+    for (Ranked r : ranked) {
+      byKey.computeIfAbsent(r.key(), k -> new HashMap<>()).put(r.rank(), r.value());
+      counts.put(r.key(), r.n());
+    }
+    Map<List<Object>, Percentiles> out = new LinkedHashMap<>();
+    byKey.forEach((key, values) -> {
+      long n = counts.get(key);
+      out.put(key, new Percentiles(n, values.get((n + 1) / 2), values.get((9 * n + 9) / 10),
+          values.get((99 * n + 99) / 100)));
+    });
+    return out;
+  }
+
+  private static LatencyRow latencyRow(Filter f, List<Object> key, Percentiles latency, Percentiles ttft) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (int i = 0; i < f.groups().size(); i++) values.put(f.groups().get(i), (String) key.get(i));
+    Instant time = f.granularity() == Granularity.NONE ? null : bucketTime(f.granularity(), (Long) key.getLast(), f.zone());
+    return new LatencyRow(Collections.unmodifiableMap(values), time, latency, ttft);
+  }
+
+  /** The records a query covers: its checked groups and granularity, and the WHERE clause with its values. */
+  private record Filter(List<String> groups, Granularity granularity, ZoneId zone, String where, List<Object> params) {
+    Filter and(String condition) {
+      return new Filter(groups, granularity, zone, where + condition, params);
+    }
+  }
+
+  /** The query's filter, with {@code condition} (fixed SQL) added; null when its range is empty. */
+  private static Filter filter(Query q, String condition) {
     List<String> groups = checkedGroups(q.groupBy());
     Granularity granularity = granularity(q.granularity());
     if (q.from() == null || q.to() == null) throw new IllegalArgumentException("a usage query needs from and to");
     ZoneId zone = q.zone() == null ? ZoneOffset.UTC : q.zone();
-    if (!q.from().isBefore(q.to())) return List.of();
-
+    if (!q.from().isBefore(q.to())) return null;
     List<Object> params = new ArrayList<>();
     StringBuilder where = new StringBuilder(" FROM usage_records WHERE time >= ? AND time < ?");
     params.add(q.from());
@@ -98,43 +196,51 @@ final class UsageAggregation {
       where.append(" AND tenant = ?");
       params.add(q.tenant());
     }
+    where.append(condition);
+    return new Filter(groups, granularity, zone, where.toString(), List.copyOf(params));
+  }
 
-    StringBuilder inner = new StringBuilder("SELECT ");
-    StringBuilder outer = new StringBuilder("SELECT ");
-    StringBuilder groupBy = new StringBuilder();
-    List<Object> innerParams = new ArrayList<>();
-    for (int i = 0; i < groups.size(); i++) {
-      inner.append(GROUPS.get(groups.get(i))).append(" AS g").append(i).append(", ");
-      outer.append('g').append(i).append(", ");
-      groupBy.append(groupBy.isEmpty() ? " GROUP BY " : ", ").append('g').append(i);
+  /**
+   * The grouping columns a query selects ({@code g0, g1, ..., bucket}): {@code select} is their
+   * SQL, each followed by a comma, and {@code params} the values it binds (they come before the
+   * WHERE clause's).
+   */
+  private record Grouping(String select, List<String> columns, List<Object> params) {
+    List<Object> params(Filter f) {
+      List<Object> all = new ArrayList<>(params);
+      all.addAll(f.params());
+      return all;
     }
-    if (granularity != Granularity.NONE) {
-      List<Segment> segments = segments(zone, where.toString(), params);
-      if (segments.isEmpty()) return List.of(); // no record in range
+  }
+
+  /** The grouping of a filter's records; null when bucketed and no record matches. */
+  private Grouping grouping(Filter f) {
+    StringBuilder select = new StringBuilder();
+    List<String> columns = new ArrayList<>();
+    List<Object> params = new ArrayList<>();
+    for (int i = 0; i < f.groups().size(); i++) {
+      select.append(GROUPS.get(f.groups().get(i))).append(" AS g").append(i).append(", ");
+      columns.add("g" + i);
+    }
+    if (f.granularity() != Granularity.NONE) {
+      List<Segment> segments = segments(f.zone(), f.where(), f.params());
+      if (segments.isEmpty()) return null;
       String t = jdbc.dialect().epochMicros("time");
       List<Object> offsetParams = new ArrayList<>();
       String off = offsetSql(t, segments, offsetParams);
-      innerParams.addAll(offsetParams);
-      if (granularity == Granularity.HOUR) {
-        inner.append("((").append(t).append(" + ").append(off).append(") / ").append(HOUR).append(") * ")
-            .append(HOUR).append(" - ").append(off);
-        innerParams.addAll(offsetParams); // the offset appears twice
+      params.addAll(offsetParams);
+      if (f.granularity() == Granularity.DAY) {
+        select.append('(').append(t).append(" + ").append(off).append(") / ").append(DAY);
       } else {
-        inner.append('(').append(t).append(" + ").append(off).append(") / ").append(DAY);
+        long size = f.granularity() == Granularity.HOUR ? HOUR : MINUTE;
+        select.append("((").append(t).append(" + ").append(off).append(") / ").append(size).append(") * ")
+            .append(size).append(" - ").append(off);
+        params.addAll(offsetParams); // the offset appears twice
       }
-      inner.append(" AS bucket, ");
-      outer.append("bucket, ");
-      groupBy.append(groupBy.isEmpty() ? " GROUP BY " : ", ").append("bucket");
+      select.append(" AS bucket, ");
+      columns.add("bucket");
     }
-    inner.append(MEASURES).append(where);
-    outer.append(SUMS).append(" FROM (").append(inner).append(") u").append(groupBy);
-
-    List<Object> all = new ArrayList<>(innerParams);
-    all.addAll(params);
-    List<Row> rows = new ArrayList<>(jdbc.query("aggregate usage", outer.toString(),
-        rs -> row(rs, groups, granularity, zone), all.toArray()));
-    rows.sort(order(groups));
-    return rows;
+    return new Grouping(select.toString(), columns, params);
   }
 
   /** Total charge of matching records; a null filter matches every record. */
@@ -167,9 +273,10 @@ final class UsageAggregation {
   private static Granularity granularity(String g) {
     if (g == null) return Granularity.NONE;
     return switch (g) {
+      case "minute" -> Granularity.MINUTE;
       case "hour" -> Granularity.HOUR;
       case "day" -> Granularity.DAY;
-      default -> throw new IllegalArgumentException("granularity must be 'hour' or 'day', got '" + g + "'");
+      default -> throw new IllegalArgumentException("granularity must be 'minute', 'hour' or 'day', got '" + g + "'");
     };
   }
 
@@ -221,20 +328,24 @@ final class UsageAggregation {
       throws SQLException {
     Map<String, String> values = new LinkedHashMap<>();
     for (int i = 0; i < groups.size(); i++) values.put(groups.get(i), rs.getString("g" + i));
-    Instant time = switch (granularity) {
-      case NONE -> null;
-      case HOUR -> Dialect.fromMicros(rs.getLong("bucket"));
-      case DAY -> LocalDate.ofEpochDay(rs.getLong("bucket")).atStartOfDay(zone).toInstant();
-    };
+    Instant time = granularity == Granularity.NONE ? null : bucketTime(granularity, rs.getLong("bucket"), zone);
     return new Row(Collections.unmodifiableMap(values), time, rs.getLong("requests"), rs.getLong("input_tokens"),
         rs.getLong("cached_input_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("output_tokens"),
         rs.getLong("cost_nanos"), rs.getLong("charge_nanos"), rs.getLong("avoided_nanos"), rs.getLong("unpriced"));
   }
 
-  private static Comparator<Row> order(List<String> groups) {
-    Comparator<Row> order = Comparator.comparing(Row::time, Comparator.nullsFirst(Comparator.naturalOrder()));
+  /** The start of a bucket, from the value the SQL gives it: microseconds, or a local date for days. */
+  private static Instant bucketTime(Granularity granularity, long bucket, ZoneId zone) {
+    return granularity == Granularity.DAY ? LocalDate.ofEpochDay(bucket).atStartOfDay(zone).toInstant()
+        : Dialect.fromMicros(bucket);
+  }
+
+  /** By bucket, then by group values with nulls first. */
+  private static <T> Comparator<T> order(List<String> groups, Function<T, Map<String, String>> groupsOf,
+      Function<T, Instant> timeOf) {
+    Comparator<T> order = Comparator.comparing(timeOf, Comparator.nullsFirst(Comparator.naturalOrder()));
     for (String g : groups) {
-      order = order.thenComparing(r -> r.groups().get(g), Comparator.nullsFirst(Comparator.naturalOrder()));
+      order = order.thenComparing(r -> groupsOf.apply(r).get(g), Comparator.nullsFirst(Comparator.naturalOrder()));
     }
     return order;
   }
