@@ -6,6 +6,8 @@ import dev.sluice.admit.BudgetAlerts;
 import dev.sluice.admit.BudgetGuard;
 import dev.sluice.admit.RateLimiter;
 import dev.sluice.auth.KeyDirectory;
+import dev.sluice.cache.CacheStage;
+import dev.sluice.cache.ResponseCache;
 import dev.sluice.meter.Charges;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.meter.PlanBook;
@@ -80,6 +82,7 @@ public final class Gateway implements AutoCloseable {
   private PrometheusMetrics metrics;
   private AccessLog accessLog;
   private GatewayEvents events = GatewayEvents.NONE;
+  private ResponseCache responseCache;
 
 
   private Gateway(Vertx vertx, boolean ownsVertx) {
@@ -121,8 +124,9 @@ public final class Gateway implements AutoCloseable {
     accessLog = AccessLog.open(config.accessLog());
     events = GatewayEvents.all(accessLog == null ? List.of(metrics) : List.of(metrics, accessLog));
     estimator = new TokenEstimator(prices);
+    responseCache = ResponseCache.create(config.cache().memoryBytes());
     current.set(snapshot(config, null));
-    HttpEdge edge = new HttpEdge(current::get, nanoClock, store, vertx, clock, metrics::scrape);
+    HttpEdge edge = new HttpEdge(current::get, nanoClock, store, vertx, clock, metrics::scrape, responseCache::purge);
     GatewayConfig.Listen listen = config.listen();
     Future<String> deployed = vertx.deployVerticle(() -> new ServerVerticle(edge, http, listen),
         new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
@@ -157,6 +161,11 @@ public final class Gateway implements AutoCloseable {
     return vertx;
   }
 
+  /** The response cache, shared by every configuration the gateway runs. */
+  public ResponseCache responseCache() {
+    return responseCache;
+  }
+
   /**
    * The in-process embedding model, shared by every {@code local} deployment and by anything else
    * in the gateway that embeds text. Started by the first local deployment, or here on first use.
@@ -174,7 +183,8 @@ public final class Gateway implements AutoCloseable {
     var meter = new MeterStage(store.ledger(), catalog, prices, charges, clock, nanoClock, events);
     var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
     return new Snapshot(config, catalog, keys, plans, rules,
-        Pipelines.modelCall(catalog, keys, meter, admit, vertx, nanoClock, events), Instant.now().getEpochSecond());
+        Pipelines.modelCall(catalog, keys, meter, admit, new CacheStage(responseCache, config, vertx), vertx, nanoClock,
+            events), Instant.now().getEpochSecond());
   }
 
   /** Tenants declared in the config exist in the store too, so budgets and usage can name them. */

@@ -2,6 +2,7 @@ package dev.sluice;
 
 import dev.sluice.admit.AdmitStage;
 import dev.sluice.auth.IdentifyStage;
+import dev.sluice.cache.CacheStage;
 import dev.sluice.events.GatewayEvents;
 import dev.sluice.auth.KeyDirectory;
 import dev.sluice.meter.MeterStage;
@@ -24,12 +25,15 @@ import java.util.function.LongSupplier;
  *   identify   API key -> tenant, attribution
  *   meter      one usage record per request, refusals included (wraps all below)
  *   admit      the key's models, rate limits, budget reservation of the worst case
+ *   cache      exact hit -> answer now; identical call in flight -> join it; else call and store
  *   route      plan + retry/fallback loop --->  guard     circuit breaker, back-off, max concurrency,
  *                                                         hourly-cost share
  *                                                provider  codec + HTTP call (or in-process model)
  * </pre>
  *
- * Stages to come slot in between admit and route: the run guard (in admit), then the cache.
+ * The cache sits after admit, so refused requests never read it and a hit still counts against
+ * rate limits and settles its (zero) cost; and before route, so a hit or a joined call never reaches
+ * an upstream.
  */
 final class Pipelines {
   private Pipelines() {}
@@ -42,12 +46,13 @@ final class Pipelines {
   }
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
-  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit, Vertx vertx,
-      LongSupplier nanoClock, GatewayEvents events) {
+  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit, CacheStage cache,
+      Vertx vertx, LongSupplier nanoClock, GatewayEvents events) {
     return new Pipeline(List.of(
         new IdentifyStage(keys),
         meter,
         admit,
+        cache,
         new RouteStage(catalog, attempt(nanoClock, events), vertx, nanoClock)));
   }
 }

@@ -124,6 +124,7 @@ public final class ConfigLoader {
       }
     }).orElse(java.time.ZoneOffset.UTC);
     String accessLog = top.string("access_log").filter(s -> !s.isBlank()).orElse("off");
+    GatewayConfig.CacheLimits cacheLimits = cacheLimits(top);
     List<TenantConfig> tenants = new ArrayList<>();
     for (YamlNode t : top.mappings("tenants")) {
       tenant(t).ifPresent(tenants::add);
@@ -137,7 +138,45 @@ public final class ConfigLoader {
     }
     checkModels(models, problems);
     return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants, zone,
-        accessLog);
+        accessLog, cacheLimits);
+  }
+
+  private static GatewayConfig.CacheLimits cacheLimits(YamlNode top) {
+    GatewayConfig.CacheLimits d = GatewayConfig.CacheLimits.DEFAULT;
+    long mib = top.integer("cache_memory_mib", 1, 1L << 20).orElse(d.memoryBytes() >> 20);
+    Duration join = positive(top, "cache_join_timeout").orElse(d.joinTimeout());
+    return new GatewayConfig.CacheLimits(mib << 20, join);
+  }
+
+  /** A model's {@code cache:} block: {@code exact}, {@code ttl}, and an optional {@code semantic} block. */
+  private static GatewayConfig.CacheConfig cache(YamlNode n) {
+    GatewayConfig.ExactCache exact = n.enumValue("exact", GatewayConfig.ExactCache.class)
+        .orElse(GatewayConfig.ExactCache.AUTO);
+    Duration ttl = positive(n, "ttl").orElse(GatewayConfig.CacheConfig.DEFAULT_TTL);
+    Optional<GatewayConfig.SemanticCache> semantic = n.mapping("semantic").map(ConfigLoader::semantic);
+    n.finish();
+    return new GatewayConfig.CacheConfig(exact, ttl, semantic);
+  }
+
+  /** {@code threshold: default} (the shipped threshold, NaN here) or a cosine similarity in (0, 1]. */
+  private static GatewayConfig.SemanticCache semantic(YamlNode n) {
+    double threshold = Double.NaN;
+    Optional<String> text = n.string("threshold").map(String::trim);
+    if (text.isPresent() && !text.get().equals("default")) {
+      try {
+        threshold = Double.parseDouble(text.get());
+        if (!(threshold > 0 && threshold <= 1)) {
+          n.problemAt("threshold", "'" + n.path() + ".threshold' is " + text.get()
+              + "; it must be 'default' or a cosine similarity above 0 and at most 1, such as 0.92");
+          threshold = Double.NaN;
+        }
+      } catch (NumberFormatException e) {
+        n.problemAt("threshold", "'" + n.path() + ".threshold' must be 'default' or a number such as 0.92, got '"
+            + text.get() + "'");
+      }
+    }
+    n.finish();
+    return new GatewayConfig.SemanticCache(threshold);
   }
 
   private Optional<TenantConfig> tenant(YamlNode n) {
@@ -146,6 +185,8 @@ public final class ConfigLoader {
       n.problemAt("name", "'" + n.path() + ".name' must be 1-64 letters, digits, '_', '.' or '-', got '" + name.get() + "'");
     }
     Optional<String> plan = n.json("plan");
+    GatewayConfig.CacheScope cacheScope = n.enumValue("cache_scope", GatewayConfig.CacheScope.class)
+        .orElse(GatewayConfig.CacheScope.KEY);
     List<KeyConfig> keys = new ArrayList<>();
     for (YamlNode k : n.mappings("keys")) {
       Optional<String> keyName = k.requiredString("name");
@@ -158,7 +199,7 @@ public final class ConfigLoader {
       if (keyName.isPresent() && secret.isPresent()) keys.add(new KeyConfig(keyName.get(), new Secret(secret.get()), models));
     }
     n.finish();
-    return name.map(v -> new TenantConfig(v, plan, keys));
+    return name.map(v -> new TenantConfig(v, plan, keys, cacheScope));
   }
 
   private static void checkTenants(List<TenantConfig> tenants, Optional<Secret> adminKey, List<String> problems) {
@@ -214,6 +255,7 @@ public final class ConfigLoader {
     Routing modelRouting = n.enumValue("routing", Routing.class).orElse(routing);
     Retry modelRetry = n.mapping("retry").map(r -> retry(r, retry)).orElse(retry);
     Optional<PriceOverride> price = n.mapping("price").flatMap(ConfigLoader::price);
+    GatewayConfig.CacheConfig cache = n.mapping("cache").map(ConfigLoader::cache).orElse(GatewayConfig.CacheConfig.NONE);
     List<YamlNode> deploymentNodes = n.mappings("deployments");
     if (deploymentNodes.isEmpty()) {
       n.problem("'" + n.path() + "' (" + name.orElse("?") + ") needs at least one entry under 'deployments'");
@@ -230,7 +272,7 @@ public final class ConfigLoader {
       });
     }
     n.finish();
-    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price));
+    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price, cache));
   }
 
   private Optional<DeploymentConfig> deployment(YamlNode n, Timeouts defaults, Map<ProviderKind, Integer> counters) {

@@ -35,6 +35,9 @@ public final class RequestTrace {
   private boolean metered;
   private long hourlyCostNanos;
   private boolean hourlyPriced;
+  private String cacheStatus = "off";
+  private String avoidedBy;
+  private long originalCostNanos = -1;
 
   public void attempt(Attempt attempt) {
     attempts.add(attempt);
@@ -66,6 +69,40 @@ public final class RequestTrace {
     metered = true;
     if (listeners == null) return;
     for (MeteredListener l : listeners) l.metered(tokens, costNanos, chargeNanos);
+  }
+
+  /** How the response cache handled the request: {@code off} or {@code miss} (the upstream answered). */
+  public void cacheStatus(String status) {
+    cacheStatus = status;
+  }
+
+  /**
+   * The request was answered without calling the upstream. The meter records it at zero cost, with
+   * the cost it avoided: the answer's usage at the current price, else {@code originalCostNanos}.
+   *
+   * @param status {@code hit}, {@code semantic} or {@code joined}
+   * @param mechanism what avoided the call: {@code exact}, {@code semantic}, {@code joined}, {@code cascade}
+   * @param originalCostNanos what the original answer cost, or -1 when unknown
+   */
+  public void answeredWithoutUpstream(String status, String mechanism, long originalCostNanos) {
+    this.cacheStatus = status;
+    this.avoidedBy = mechanism;
+    this.originalCostNanos = originalCostNanos;
+  }
+
+  /** {@code off}, {@code miss}, {@code hit}, {@code semantic} or {@code joined}. */
+  public String cacheStatus() {
+    return cacheStatus;
+  }
+
+  /** What avoided the upstream call, or {@code null} when it was made. */
+  public String avoidedBy() {
+    return avoidedBy;
+  }
+
+  /** What the answer cost when it was first made, or -1; meaningful when {@link #avoidedBy} is set. */
+  public long originalCostNanos() {
+    return originalCostNanos;
   }
 
   /** Whether any attempt ran on a deployment priced by the hour. */

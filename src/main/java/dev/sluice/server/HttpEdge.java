@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToLongBiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final InstantSource clock;
   private final StaticFiles ui = new StaticFiles();
+  private final ToLongBiFunction<String, String> cachePurge;
 
   /**
    * An admin operation: blocking, on a worker thread, from the request (and its JSON body) to an
@@ -92,9 +94,14 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     }
   }
 
+  /**
+   * @param cachePurge drops the response cache's entries of a tenant and/or a model (either may be
+   *     null for all), and says how many
+   */
   public HttpEdge(Supplier<Snapshot> snapshots, LongSupplier nanoClock, Store store, Vertx vertx, InstantSource clock,
-      Supplier<String> metrics) {
+      Supplier<String> metrics, ToLongBiFunction<String, String> cachePurge) {
     this.metrics = metrics;
+    this.cachePurge = cachePurge;
     this.snapshots = snapshots;
     this.nanoClock = nanoClock;
     this.store = store;
@@ -124,6 +131,11 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         new Endpoint(HttpMethod.GET, "/admin/usage", x -> admin(x, (api, ex, b) -> usage(api, ex, null))),
         new Endpoint(HttpMethod.GET, "/admin/invoices", x -> admin(x, (api, ex, b) ->
             api.invoice(ex.query("tenant"), ex.query("period"), ex.snapshot().config().timeZone()))),
+        new Endpoint(HttpMethod.GET, "/admin/savings", x -> admin(x, (api, ex, b) -> AdminApi.savingsJson(api.usageRows(
+            new AdminApi.UsageParams(ex.query("from"), ex.query("to"), ex.query("group_by"), null, ex.query("tenant")),
+            null, ex.snapshot().config().timeZone())))),
+        new Endpoint(HttpMethod.DELETE, "/admin/cache", x -> admin(x, (api, ex, b) ->
+            Json.MAPPER.createObjectNode().put("purged", cachePurge.applyAsLong(ex.query("tenant"), ex.query("model"))))),
         new Endpoint(HttpMethod.GET, "/admin/usage/series", x -> admin(x, (api, ex, b) -> reports(ex).series(ex::query))),
         new Endpoint(HttpMethod.GET, "/admin/usage/runs", x -> admin(x, (api, ex, b) -> reports(ex).costliestRuns(ex::query))),
         new Endpoint(HttpMethod.GET, "/admin/latency", x -> admin(x, (api, ex, b) -> reports(ex).latency(ex::query))),
