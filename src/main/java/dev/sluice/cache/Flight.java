@@ -91,6 +91,20 @@ final class Flight {
   }
 
   /**
+   * A flight that is over already, with these chunks: what a stored stream is replayed from, by a
+   * {@link FlightStream} like any other (same order, same backpressure).
+   */
+  static Flight recorded(List<String> chunks) {
+    Flight f = new Flight(() -> { });
+    synchronized (f) {
+      f.chunks.addAll(chunks);
+      f.ended = true;
+      f.finished = true;
+    }
+    return f;
+  }
+
+  /**
    * Joins as a follower: the returned waiter's promise completes with the outcome, on {@code context}.
    * A flight whose stream already failed answers with that failure, so the follower can start anew.
    */
@@ -183,7 +197,10 @@ final class Flight {
     void ended(GatewayError error, List<String> chunks);
   }
 
-  /** A reader of the stream for a member that is already counted (the leader, or a follower told of the stream). */
+  /**
+   * A reader of the stream for a member that is already counted (the leader, or a follower told of
+   * the stream), delivering on {@code context} (a replay of a finished flight may pass {@code null}).
+   */
   FlightStream reader(Context context) {
     FlightStream r = new FlightStream(this, context);
     synchronized (this) {

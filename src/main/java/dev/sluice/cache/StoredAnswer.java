@@ -61,7 +61,7 @@ public sealed interface StoredAnswer {
 
     @Override
     public Reply replay() {
-      return new Reply.Streaming(new ReplayStream(chunks), served);
+      return new Reply.Streaming(Flight.recorded(chunks).reader(null), served);
     }
   }
 
