@@ -6,6 +6,7 @@ import dev.sluice.events.GatewayEvents;
 import dev.sluice.auth.KeyDirectory;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.runs.RunGuardStage;
 import dev.sluice.route.AttemptStage;
 import dev.sluice.route.Catalog;
 import dev.sluice.route.DeploymentGuardStage;
@@ -24,12 +25,13 @@ import java.util.function.LongSupplier;
  *   identify   API key -> tenant, attribution
  *   meter      one usage record per request, refusals included (wraps all below)
  *   admit      the key's models, rate limits, budget reservation of the worst case
+ *   run guard  agent runs: stopped runs, run limits (reserving the worst case), loop verdicts
  *   route      plan + retry/fallback loop --->  guard     circuit breaker, back-off, max concurrency,
  *                                                         hourly-cost share
  *                                                provider  codec + HTTP call (or in-process model)
  * </pre>
  *
- * Stages to come slot in between admit and route: the run guard (in admit), then the cache.
+ * Stages to come slot in between the run guard and route: the cache.
  */
 final class Pipelines {
   private Pipelines() {}
@@ -43,11 +45,12 @@ final class Pipelines {
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
   static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit, Vertx vertx,
-      LongSupplier nanoClock, GatewayEvents events) {
+      LongSupplier nanoClock, GatewayEvents events, RunGuardStage runGuard) {
     return new Pipeline(List.of(
         new IdentifyStage(keys),
         meter,
         admit,
+        runGuard,
         new RouteStage(catalog, attempt(nanoClock, events), vertx, nanoClock)));
   }
 }

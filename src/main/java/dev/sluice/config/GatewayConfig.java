@@ -12,6 +12,7 @@ import java.util.Optional;
  * {@link EnvironmentConfig}) and never changed: a reload builds a new one and swaps it in.
  *
  * @param source where it came from: a file path, or {@code environment}
+ * @param runs the default limits of agent runs ({@code runs:})
  */
 public record GatewayConfig(
     String source,
@@ -25,7 +26,8 @@ public record GatewayConfig(
     String store,
     List<TenantConfig> tenants,
     java.time.ZoneId timeZone,
-    String accessLog) {
+    String accessLog,
+    dev.sluice.runs.RunPolicy runs) {
 
   public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
   public static final String DEFAULT_STORE = "sqlite:data/sluice.db";
@@ -35,10 +37,18 @@ public record GatewayConfig(
     tenants = List.copyOf(tenants);
   }
 
+  /** A config with the default limits of agent runs. */
+  public GatewayConfig(String source, Listen listen, Optional<Secret> adminKey, long maxRequestBody, Timeouts timeouts,
+      Retry retry, CircuitBreaker circuitBreaker, List<ModelConfig> models, String store, List<TenantConfig> tenants,
+      java.time.ZoneId timeZone, String accessLog) {
+    this(source, listen, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store, tenants, timeZone,
+        accessLog, dev.sluice.runs.RunPolicy.DEFAULT);
+  }
+
   /** The same config listening elsewhere. */
   public GatewayConfig withListen(Listen other) {
     return new GatewayConfig(source, other, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store,
-        tenants, timeZone, accessLog);
+        tenants, timeZone, accessLog, runs);
   }
 
   /**

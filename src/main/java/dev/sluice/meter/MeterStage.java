@@ -131,7 +131,7 @@ public final class MeterStage implements Stage {
           served == null ? null : served.model(), served == null ? null : served.deploymentId(),
           served == null ? null : served.provider(), served == null ? null : served.pool(),
           u.input(), u.cachedInput(), u.cacheWrite(), u.output(), u.reasoning(),
-          priced.cost.nanos(), chargeAmount.nanos(), priced.known, "off", 0, null,
+          priced.cost.nanos(), chargeAmount.nanos(), priced.known, "off", call.trace().avoidedNanos(), call.trace().avoidedBy(),
           latencyMicros, ttftMicros, status, errorCode, errorClass, attemptsJson(call.trace()));
       events.metered(record);
       Context context = Vertx.currentContext();
@@ -197,6 +197,7 @@ public final class MeterStage implements Stage {
       case GatewayError.Internal x -> "internal";
       case GatewayError.RateLimited x -> "rate_limited";
       case GatewayError.BudgetExceeded x -> "budget_exceeded";
+      case GatewayError.RunRefused x -> x.code();
     };
   }
 

@@ -34,6 +34,8 @@ public final class RequestTrace {
   private List<MeteredListener> listeners;
   private boolean metered;
   private long hourlyCostNanos;
+  private long avoidedNanos;
+  private String avoidedBy;
   private boolean hourlyPriced;
 
   public void attempt(Attempt attempt) {
@@ -66,6 +68,22 @@ public final class RequestTrace {
     metered = true;
     if (listeners == null) return;
     for (MeteredListener l : listeners) l.metered(tokens, costNanos, chargeNanos);
+  }
+
+  /** Records that the request was not sent upstream, which saved {@code nanos} (its worst-case cost). */
+  public void avoided(long nanos, String mechanism) {
+    avoidedNanos = nanos;
+    avoidedBy = mechanism;
+  }
+
+  /** The cost avoided by not serving the request upstream, 0 when it was served. */
+  public long avoidedNanos() {
+    return avoidedNanos;
+  }
+
+  /** What avoided it ({@code run_guard}...), or {@code null}. */
+  public String avoidedBy() {
+    return avoidedBy;
   }
 
   /** Whether any attempt ran on a deployment priced by the hour. */
