@@ -7,6 +7,7 @@ import dev.sluice.events.GatewayEvents;
 import dev.sluice.auth.KeyDirectory;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.runs.RunGuardStage;
 import dev.sluice.route.AttemptStage;
 import dev.sluice.route.Catalog;
 import dev.sluice.route.DeploymentGuardStage;
@@ -25,6 +26,7 @@ import java.util.function.LongSupplier;
  *   identify   API key -> tenant, attribution
  *   meter      one usage record per request, refusals included (wraps all below)
  *   admit      the key's models, rate limits, budget reservation of the worst case
+ *   run guard  agent runs: stopped runs, run limits (reserving the worst case), loop verdicts
  *   cache      exact hit -> answer now; identical call in flight -> join it; else call and store
  *   route      plan + retry/fallback loop --->  guard     circuit breaker, back-off, max concurrency,
  *                                                         hourly-cost share
@@ -46,12 +48,13 @@ final class Pipelines {
   }
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
-  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit, CacheStage cache,
-      Vertx vertx, LongSupplier nanoClock, GatewayEvents events) {
+  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit,
+      RunGuardStage runGuard, CacheStage cache, Vertx vertx, LongSupplier nanoClock, GatewayEvents events) {
     return new Pipeline(List.of(
         new IdentifyStage(keys),
         meter,
         admit,
+        runGuard,
         cache,
         new RouteStage(catalog, attempt(nanoClock, events), vertx, nanoClock)));
   }

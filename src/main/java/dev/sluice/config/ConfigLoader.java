@@ -11,6 +11,7 @@ import dev.sluice.config.GatewayConfig.ProviderKind;
 import dev.sluice.config.GatewayConfig.Retry;
 import dev.sluice.config.GatewayConfig.Routing;
 import dev.sluice.config.GatewayConfig.Timeouts;
+import dev.sluice.runs.RunPolicy;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -125,6 +126,7 @@ public final class ConfigLoader {
     }).orElse(java.time.ZoneOffset.UTC);
     String accessLog = top.string("access_log").filter(s -> !s.isBlank()).orElse("off");
     GatewayConfig.CacheLimits cacheLimits = cacheLimits(top);
+    RunPolicy runs = top.mapping("runs").map(ConfigLoader::runs).orElse(RunPolicy.DEFAULT);
     List<TenantConfig> tenants = new ArrayList<>();
     for (YamlNode t : top.mappings("tenants")) {
       tenant(t).ifPresent(tenants::add);
@@ -138,7 +140,7 @@ public final class ConfigLoader {
     }
     checkModels(models, problems);
     return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants, zone,
-        accessLog, cacheLimits);
+        accessLog, cacheLimits, runs);
   }
 
   private static GatewayConfig.CacheLimits cacheLimits(YamlNode top) {
@@ -355,6 +357,27 @@ public final class ConfigLoader {
       n.problemAt("base_url", "'" + n.path() + ".base_url' is not a valid URL: " + e.getMessage());
       return URI.create("http://invalid");
     }
+  }
+
+  /** {@code runs:}, the default limits of every agent run. */
+  private static RunPolicy runs(YamlNode n) {
+    RunPolicy d = RunPolicy.DEFAULT;
+    long calls = n.integer("max_calls", 1, Long.MAX_VALUE).orElse(d.maxCalls());
+    long tokens = n.integer("max_tokens", 1, Long.MAX_VALUE).orElse(d.maxTokens());
+    long cost = n.exactDecimal("max_cost_usd", new BigDecimal("0.000000001"), new BigDecimal("1000000000"))
+        .map(usd -> dev.sluice.meter.Money.ofUsd(usd).nanos()).orElse(d.maxCostNanos());
+    Duration wall = positive(n, "max_wall_time").orElse(d.maxWallTime());
+    int depth = n.integer("max_depth", 0, 100).map(Long::intValue).orElse(d.maxDepth());
+    RunPolicy.LoopVerdict verdict = d.loopVerdict();
+    int threshold = d.repeatThreshold();
+    Optional<YamlNode> loops = n.mapping("loops");
+    if (loops.isPresent()) {
+      verdict = loops.get().enumValue("verdict", RunPolicy.LoopVerdict.class).orElse(verdict);
+      threshold = loops.get().integer("repeat_threshold", 2, 1000).map(Long::intValue).orElse(threshold);
+      loops.get().finish();
+    }
+    n.finish();
+    return new RunPolicy(calls, tokens, cost, wall, depth, verdict, threshold);
   }
 
   private static Timeouts timeouts(YamlNode n, Timeouts defaults) {

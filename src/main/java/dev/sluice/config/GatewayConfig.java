@@ -13,6 +13,7 @@ import java.util.Optional;
  *
  * @param source where it came from: a file path, or {@code environment}
  * @param cache the response cache's memory bound and join timeout
+ * @param runs the default limits of agent runs ({@code runs:})
  */
 public record GatewayConfig(
     String source,
@@ -27,7 +28,8 @@ public record GatewayConfig(
     List<TenantConfig> tenants,
     java.time.ZoneId timeZone,
     String accessLog,
-    CacheLimits cache) {
+    CacheLimits cache,
+    dev.sluice.runs.RunPolicy runs) {
 
   public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
   public static final String DEFAULT_STORE = "sqlite:data/sluice.db";
@@ -37,18 +39,18 @@ public record GatewayConfig(
     tenants = List.copyOf(tenants);
   }
 
-  /** A config with the response cache's default limits. */
+ /** A config with the response cache's default limits and the default limits of agent runs. */
   public GatewayConfig(String source, Listen listen, Optional<Secret> adminKey, long maxRequestBody, Timeouts timeouts,
       Retry retry, CircuitBreaker circuitBreaker, List<ModelConfig> models, String store, List<TenantConfig> tenants,
       java.time.ZoneId timeZone, String accessLog) {
     this(source, listen, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store, tenants, timeZone,
-        accessLog, CacheLimits.DEFAULT);
+        accessLog, CacheLimits.DEFAULT, dev.sluice.runs.RunPolicy.DEFAULT);
   }
 
   /** The same config listening elsewhere. */
   public GatewayConfig withListen(Listen other) {
     return new GatewayConfig(source, other, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store,
-        tenants, timeZone, accessLog, cache);
+        tenants, timeZone, accessLog, cache, runs);
   }
 
   /**

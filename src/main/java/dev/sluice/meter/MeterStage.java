@@ -102,7 +102,7 @@ public final class MeterStage implements Stage {
     long latencyMicros = (nanoClock.getAsLong() - call.startNanos()) / 1_000;
     RequestTrace trace = call.trace();
     Priced priced = price(call, served, usage);
-    long avoidedNanos = 0;
+    long avoidedNanos = trace.avoidedNanos(); // a guard's refusal: the worst case it reserved
     if (answeredWithoutUpstream(trace)) {
       // No upstream call: nothing spent, nothing charged (zero-cost hits); what the answer would cost
       // now is what was avoided, else what it cost when it was made.
@@ -217,6 +217,7 @@ public final class MeterStage implements Stage {
       case GatewayError.Internal x -> "internal";
       case GatewayError.RateLimited x -> "rate_limited";
       case GatewayError.BudgetExceeded x -> "budget_exceeded";
+      case GatewayError.RunRefused x -> x.code();
     };
   }
 

@@ -34,6 +34,7 @@ public final class RequestTrace {
   private List<MeteredListener> listeners;
   private boolean metered;
   private long hourlyCostNanos;
+  private long avoidedNanos;
   private boolean hourlyPriced;
   private String cacheStatus = "off";
   private String avoidedBy;
@@ -95,7 +96,18 @@ public final class RequestTrace {
     return cacheStatus;
   }
 
-  /** What avoided the upstream call, or {@code null} when it was made. */
+  /** Records that a guard refused the request before any upstream call, avoiding {@code nanos} (its worst case). */
+  public void avoided(long nanos, String mechanism) {
+    avoidedNanos = nanos;
+    avoidedBy = mechanism;
+  }
+
+  /** The cost a guard's refusal avoided, 0 when none refused it (the meter prices cache hits itself). */
+  public long avoidedNanos() {
+    return avoidedNanos;
+  }
+
+  /** What avoided the upstream call ({@code exact}, {@code semantic}, {@code joined}, {@code run_guard}...), or {@code null}. */
   public String avoidedBy() {
     return avoidedBy;
   }
