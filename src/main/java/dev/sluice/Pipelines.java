@@ -6,6 +6,7 @@ import dev.sluice.events.GatewayEvents;
 import dev.sluice.auth.KeyDirectory;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.Stage;
 import dev.sluice.route.AttemptStage;
 import dev.sluice.route.Catalog;
 import dev.sluice.route.DeploymentGuardStage;
@@ -23,6 +24,7 @@ import java.util.function.LongSupplier;
  * per request (once)                        per attempt (each retry and fallback)
  *   identify   API key -> tenant, attribution
  *   meter      one usage record per request, refusals included (wraps all below)
+ *   content    the prompt and answer, redacted, for tenants that opted in to content logging
  *   admit      the key's models, rate limits, budget reservation of the worst case
  *   route      plan + retry/fallback loop --->  guard     circuit breaker, back-off, max concurrency,
  *                                                         hourly-cost share
@@ -42,11 +44,12 @@ final class Pipelines {
   }
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
-  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit, Vertx vertx,
-      LongSupplier nanoClock, GatewayEvents events) {
+  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, Stage contentLog, AdmitStage admit,
+      Vertx vertx, LongSupplier nanoClock, GatewayEvents events) {
     return new Pipeline(List.of(
         new IdentifyStage(keys),
         meter,
+        contentLog,
         admit,
         new RouteStage(catalog, attempt(nanoClock, events), vertx, nanoClock)));
   }

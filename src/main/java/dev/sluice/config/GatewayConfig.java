@@ -46,7 +46,12 @@ public record GatewayConfig(
    *
    * @param plan the pricing plan as JSON text, or empty for pass-through
    */
-  public record TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys) {
+  /**
+   * A tenant declared in the config.
+   *
+   * @param logContent whether its prompts and completions are written (redacted) to the access log
+   */
+  public record TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys, boolean logContent) {
     public TenantConfig {
       keys = List.copyOf(keys);
     }
