@@ -14,6 +14,7 @@ import dev.sluice.meter.PlanBook;
 import dev.sluice.meter.PriceResolver;
 import dev.sluice.meter.TokenEstimator;
 import dev.sluice.accesslog.AccessLog;
+import dev.sluice.accesslog.ContentLogStage;
 import dev.sluice.metrics.PrometheusMetrics;
 import dev.sluice.events.GatewayEvents;
 import java.util.List;
@@ -195,9 +196,10 @@ public final class Gateway implements AutoCloseable {
     var meter = new MeterStage(store.ledger(), catalog, prices, charges, clock, nanoClock, events);
     var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
     return new Snapshot(config, catalog, keys, plans, rules,
-        Pipelines.modelCall(catalog, keys, meter, admit, new RunGuardStage(runs, runPolicies, ExactRepeatCheck::new,
-            store.runs(), catalog, estimator, vertx, clock, events), new CacheStage(responseCache, config, vertx), vertx,
-            nanoClock, events),
+        Pipelines.modelCall(catalog, keys, meter, ContentLogStage.of(config, accessLog, clock), admit,
+            new RunGuardStage(runs, runPolicies, ExactRepeatCheck::new, store.runs(), catalog, estimator, vertx, clock,
+                events),
+            new CacheStage(responseCache, config, vertx), vertx, nanoClock, events),
         Instant.now().getEpochSecond());
   }
 

@@ -7,6 +7,7 @@ import dev.sluice.events.GatewayEvents;
 import dev.sluice.auth.KeyDirectory;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.Stage;
 import dev.sluice.runs.RunGuardStage;
 import dev.sluice.route.AttemptStage;
 import dev.sluice.route.Catalog;
@@ -25,6 +26,7 @@ import java.util.function.LongSupplier;
  * per request (once)                        per attempt (each retry and fallback)
  *   identify   API key -> tenant, attribution
  *   meter      one usage record per request, refusals included (wraps all below)
+ *   content    the prompt and answer, redacted, for tenants that opted in to content logging
  *   admit      the key's models, rate limits, budget reservation of the worst case
  *   run guard  agent runs: stopped runs, run limits (reserving the worst case), loop verdicts
  *   cache      exact hit -> answer now; identical call in flight -> join it; else call and store
@@ -48,11 +50,12 @@ final class Pipelines {
   }
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
-  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, AdmitStage admit,
+  static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, Stage contentLog, AdmitStage admit,
       RunGuardStage runGuard, CacheStage cache, Vertx vertx, LongSupplier nanoClock, GatewayEvents events) {
     return new Pipeline(List.of(
         new IdentifyStage(keys),
         meter,
+        contentLog,
         admit,
         runGuard,
         cache,

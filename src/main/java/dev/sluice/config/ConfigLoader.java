@@ -129,7 +129,7 @@ public final class ConfigLoader {
     RunPolicy runs = top.mapping("runs").map(ConfigLoader::runs).orElse(RunPolicy.DEFAULT);
     List<TenantConfig> tenants = new ArrayList<>();
     for (YamlNode t : top.mappings("tenants")) {
-      tenant(t).ifPresent(tenants::add);
+      tenant(t, !accessLog.equals("off")).ifPresent(tenants::add);
     }
     top.finish();
     checkTenants(tenants, adminKey, problems);
@@ -181,8 +181,13 @@ public final class ConfigLoader {
     return new GatewayConfig.SemanticCache(threshold);
   }
 
-  private Optional<TenantConfig> tenant(YamlNode n) {
+  private Optional<TenantConfig> tenant(YamlNode n, boolean accessLogOn) {
     Optional<String> name = n.requiredString("name");
+    boolean logContent = n.bool("log_content").orElse(false);
+    if (logContent && !accessLogOn) {
+      n.problemAt("log_content", "'" + n.path() + ".log_content' is true, but 'access_log' is off: content lines are "
+          + "written to the access log, so set access_log (stdout, stderr or a file path)");
+    }
     if (name.isPresent() && !name.get().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
       n.problemAt("name", "'" + n.path() + ".name' must be 1-64 letters, digits, '_', '.' or '-', got '" + name.get() + "'");
     }
@@ -201,7 +206,7 @@ public final class ConfigLoader {
       if (keyName.isPresent() && secret.isPresent()) keys.add(new KeyConfig(keyName.get(), new Secret(secret.get()), models));
     }
     n.finish();
-    return name.map(v -> new TenantConfig(v, plan, keys, cacheScope));
+    return name.map(v -> new TenantConfig(v, plan, keys, cacheScope, logContent));
   }
 
   private static void checkTenants(List<TenantConfig> tenants, Optional<Secret> adminKey, List<String> problems) {

@@ -106,15 +106,17 @@ public record GatewayConfig(
    *
    * @param plan the pricing plan as JSON text, or empty for pass-through
    * @param cacheScope whether its keys share cached answers ({@code cache_scope})
+   * @param logContent whether its prompts and completions are written (redacted) to the access log
    */
-  public record TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys, CacheScope cacheScope) {
+  public record TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys, CacheScope cacheScope,
+      boolean logContent) {
     public TenantConfig {
       keys = List.copyOf(keys);
     }
 
     /** A tenant whose cached answers stay with the key that stored them. */
     public TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys) {
-      this(name, plan, keys, CacheScope.KEY);
+      this(name, plan, keys, CacheScope.KEY, false);
     }
   }
 
