@@ -129,7 +129,7 @@ public final class Gateway implements AutoCloseable {
     accessLog = AccessLog.open(config.accessLog());
     events = GatewayEvents.all(accessLog == null ? List.of(metrics) : List.of(metrics, accessLog));
     estimator = new TokenEstimator(prices);
-    runs = new RunTracker(store, vertx, clock, nanoClock);
+    runs = new RunTracker(store, vertx, clock, nanoClock, events);
     runPolicies = new RunPolicies(store.runs(), vertx);
     vertx.setPeriodic(60_000, id -> runs.evictIdle(RUN_IDLE));
     current.set(snapshot(config, null));
