@@ -3,6 +3,7 @@ package dev.sluice.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Json;
 import dev.sluice.api.JsonBody;
+import dev.sluice.cache.CacheKey;
 import dev.sluice.cache.CacheStage;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.config.ConfigLoader;
@@ -39,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * every request here is new (its own question), so each one pays the miss path in full: canonical
  * key of its body, lookup, joining check, and storing the answer (with evictions once the memory
  * bound is reached). {@code passThrough} builds the same request and calls the same chain without
- * the cache stage; the difference between the two is the cache's cost.
+ * the cache stage; the difference between the two is the cache's cost. {@code cacheKey} is the key
+ * alone (with the same request building), {@code exactCacheHit} the same question every time.
  *
  * <pre>bench/jmh.sh CacheBenchmark -f 1 -wi 3 -i 5</pre>
  */
@@ -110,6 +112,13 @@ public class CacheBenchmark {
     ((ObjectNode) body.get("messages").get(3)).put("content", question);
     return new Call("req_bench", Operation.CHAT_COMPLETIONS, body, "gpt-4o-mini", false, false, headers, principal,
         Attribution.NONE, new RequestTrace(), config, 0, Long.MAX_VALUE);
+  }
+
+  /** The canonical key of a new request alone: the larger part of a miss. */
+  @Benchmark
+  public CacheKey cacheKey() {
+    Call c = nextCall();
+    return CacheKey.of("acme", "acme/key_bench", c.operation(), c.model(), c.stream(), c.body());
   }
 
   @Benchmark

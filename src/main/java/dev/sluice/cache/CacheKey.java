@@ -59,47 +59,76 @@ public record CacheKey(String tenant, String scope, String model, long h0, long 
   /** The key of a request, from its scope and its body as received. */
   public static CacheKey of(String tenant, String scope, Operation operation, String model, boolean stream,
       ObjectNode body) {
-    MessageDigest md = digest();
-    text(md, scope);
-    text(md, operation.wireName());
-    md.update(stream ? TRUE : FALSE);
-    md.update(OBJECT);
+    Canonical c = new Canonical();
+    c.text(scope);
+    c.text(operation.wireName());
+    c.put(stream ? TRUE : FALSE);
+    c.put(OBJECT);
     for (String name : sortedNames(body)) {
       if (IGNORED.contains(name)) continue;
-      text(md, name);
-      node(md, body.get(name));
+      c.text(name);
+      c.node(body.get(name));
     }
-    md.update(END);
+    c.put(END);
+    MessageDigest md = digest();
+    md.update(c.bytes, 0, c.length);
     ByteBuffer h = ByteBuffer.wrap(md.digest());
     return new CacheKey(tenant, scope, model, h.getLong(), h.getLong(), h.getLong(), h.getLong());
   }
 
-  private static void node(MessageDigest md, JsonNode n) {
-    switch (n.getNodeType()) {
-      case OBJECT -> {
-        md.update(OBJECT);
-        for (String name : sortedNames(n)) {
-          text(md, name);
-          node(md, n.get(name));
+  /**
+   * The canonical bytes of a request, built in one array and hashed in one call: a type tag before
+   * every value, every string prefixed by its length, so that no two different requests write the
+   * same bytes.
+   */
+  private static final class Canonical {
+    byte[] bytes = new byte[2048];
+    int length;
+
+    void put(byte b) {
+      if (length == bytes.length) bytes = Arrays.copyOf(bytes, bytes.length * 2);
+      bytes[length++] = b;
+    }
+
+    void text(String s) {
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      int n = b.length;
+      if (length + n + 4 > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + n + 4));
+      bytes[length++] = (byte) (n >>> 24);
+      bytes[length++] = (byte) (n >>> 16);
+      bytes[length++] = (byte) (n >>> 8);
+      bytes[length++] = (byte) n;
+      System.arraycopy(b, 0, bytes, length, n);
+      length += n;
+    }
+
+    void node(JsonNode n) {
+      switch (n.getNodeType()) {
+        case OBJECT -> {
+          put(OBJECT);
+          for (String name : sortedNames(n)) {
+            text(name);
+            node(n.get(name));
+          }
+          put(END);
         }
-        md.update(END);
+        case ARRAY -> {
+          put(ARRAY);
+          for (JsonNode e : n) node(e);
+          put(END);
+        }
+        case STRING -> {
+          put(STRING);
+          text(n.textValue());
+        }
+        case NUMBER -> {
+          put(NUMBER);
+          text(n.canConvertToExactIntegral() && n.canConvertToLong() ? Long.toString(n.longValue())
+              : n.decimalValue().stripTrailingZeros().toString());
+        }
+        case BOOLEAN -> put(n.booleanValue() ? TRUE : FALSE);
+        default -> put(NULL); // null, and anything JSON text cannot hold
       }
-      case ARRAY -> {
-        md.update(ARRAY);
-        for (JsonNode e : n) node(md, e);
-        md.update(END);
-      }
-      case STRING -> {
-        md.update(STRING);
-        text(md, n.textValue());
-      }
-      case NUMBER -> {
-        md.update(NUMBER);
-        text(md, n.canConvertToExactIntegral() && n.canConvertToLong() ? Long.toString(n.longValue())
-            : n.decimalValue().stripTrailingZeros().toString());
-      }
-      case BOOLEAN -> md.update(n.booleanValue() ? TRUE : FALSE);
-      default -> md.update(NULL); // null, and anything JSON text cannot hold
     }
   }
 
@@ -107,19 +136,8 @@ public record CacheKey(String tenant, String scope, String model, long h0, long 
     String[] names = new String[object.size()];
     int i = 0;
     for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) names[i++] = it.next().getKey();
-    Arrays.sort(names);
+    if (names.length > 1) Arrays.sort(names);
     return names;
-  }
-
-  /** A length-prefixed string, so that no two different sequences of strings hash the same bytes. */
-  private static void text(MessageDigest md, String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    int n = b.length;
-    md.update((byte) (n >>> 24));
-    md.update((byte) (n >>> 16));
-    md.update((byte) (n >>> 8));
-    md.update((byte) n);
-    md.update(b);
   }
 
   private static MessageDigest digest() {

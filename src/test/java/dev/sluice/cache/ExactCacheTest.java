@@ -59,11 +59,11 @@ class ExactCacheTest {
         - name: slow
           %s
           cache: {exact: always}
-          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slow-300}]
+          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slow-3000}]
         - name: slow-stream
           %s
           cache: {exact: always}
-          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slow-stream-150}]
+          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slow-stream-400}]
         - name: short
           %s
           cache: {exact: always, ttl: 1s}
@@ -254,7 +254,7 @@ class ExactCacheTest {
     });
     assertThat(all).filteredOn(r -> r.header("X-Sluice-Cache").equals("miss")).hasSize(1);
     assertThat(all).filteredOn(r -> r.header("X-Sluice-Cache").equals("joined")).isNotEmpty();
-    assertThat(all).extracting(r -> r.header("X-Sluice-Cache")).containsOnly("miss", "joined", "hit");
+    assertThat(all).extracting(r -> r.header("X-Sluice-Cache")).isSubsetOf("miss", "joined", "hit");
   }
 
   @Test
@@ -277,7 +277,7 @@ class ExactCacheTest {
     String q = body("slow-stream", "late joiner", true);
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<Response> leader = pool.submit(() -> ask(ACME_ONE, q));
-      Thread.sleep(250); // the leader's stream has started: chunks arrive 150 ms apart
+      Thread.sleep(600); // the leader's stream has started: chunks arrive 400 ms apart
       Response follower = ask(ACME_ONE, q);
 
       assertThat(follower.header("X-Sluice-Cache")).isEqualTo("joined");
@@ -366,6 +366,11 @@ class ExactCacheTest {
     assertThat(savings.at("/total/requests").asLong()).isEqualTo(25);
     long totalAvoided = byFeature.values().stream().mapToLong(f -> f[1]).sum();
     assertThat(nanos(savings.at("/total/avoided_usd"))).isEqualTo(totalAvoided);
+
+    String metrics = gateway.get("/metrics", "authorization", "Bearer " + ADMIN).body();
+    assertThat(metrics).contains("sluice_avoided_usd_total{mechanism=\"exact\",tenant=\"saver\"}")
+        .contains("sluice_avoided_usd_total{mechanism=\"joined\",tenant=\"saver\"}")
+        .containsPattern("sluice_cache_hits_total\\{[^}]*kind=\"hit\"[^}]*tenant=\"saver\"");
   }
 
   static long nanos(JsonNode usd) {
