@@ -12,8 +12,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -31,7 +34,8 @@ import org.HdrHistogram.Histogram;
  *
  * <h2>Bounds</h2>
  *
- * At most {@code maxEntries} questions are held, over all contexts; when more are added, whole
+ * An entry is served for {@code lifetime(value)} nanoseconds after it was added (its answer's
+ * time to live), then skipped. At most {@code maxEntries} questions are held, over all contexts; when more are added, whole
  * contexts are evicted (Caffeine's size-based policy, each context weighing its number of entries).
  * The vector of a question just looked up is kept briefly, so storing its answer after a miss does
  * not embed it again.
@@ -39,9 +43,11 @@ import org.HdrHistogram.Histogram;
 public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoCloseable {
   /** Neighbours handed to the verifier per lookup; the most similar accepted one wins. */
   static final int CANDIDATES = 4;
+  private static final long NEVER = Long.MAX_VALUE;
 
-  private final Embedder embedder;
+  private final Supplier<Embedder> embedder;
   private final Verifier verifier;
+  private final ToLongFunction<V> lifetime;
   private final int hnswFrom;
   private final ExecutorService thread = Executors.newSingleThreadExecutor(
       Thread.ofPlatform().name("sluice-semantic-cache").daemon(true).factory());
@@ -50,21 +56,33 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
   private final LongSupplier nanos;
   private final Histogram missNanos = new ConcurrentHistogram(3);
 
+  /** A matcher whose entries never expire, on an embedder that is already running. */
   public EmbeddingMatcher(Embedder embedder, Verifier verifier, int maxEntries) {
-    this(embedder, verifier, maxEntries, GrowingIndex.HNSW_FROM, System::nanoTime);
+    this(() -> embedder, verifier, maxEntries, v -> Long.MAX_VALUE, GrowingIndex.HNSW_FROM, System::nanoTime);
   }
 
-  EmbeddingMatcher(Embedder embedder, Verifier verifier, int maxEntries, int hnswFrom, LongSupplier nanos) {
+  /**
+   * @param embedder asked for the model on the first question to embed, so a gateway that never
+   *     looks anything up never loads it
+   * @param lifetime how long, in nanoseconds, an entry may be served after it was added
+   */
+  public EmbeddingMatcher(Supplier<Embedder> embedder, Verifier verifier, int maxEntries, ToLongFunction<V> lifetime) {
+    this(embedder, verifier, maxEntries, lifetime, GrowingIndex.HNSW_FROM, System::nanoTime);
+  }
+
+  EmbeddingMatcher(Supplier<Embedder> embedder, Verifier verifier, int maxEntries, ToLongFunction<V> lifetime,
+      int hnswFrom, LongSupplier nanos) {
     this.embedder = embedder;
     this.verifier = verifier;
+    this.lifetime = lifetime;
     this.hnswFrom = hnswFrom;
     this.nanos = nanos;
     this.contexts = Caffeine.newBuilder()
         .maximumWeight(maxEntries)
         .<Context, Entries<V>>weigher((c, e) -> e.size())
-        .executor(thread)
+        .executor(Runnable::run)
         .removalListener((Context c, Entries<V> e, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
-          if (e != null) e.index.close();
+          if (e != null) onMatcherThread(e.index::close);
         })
         .build();
   }
@@ -83,7 +101,9 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
     }
     embed(question).onComplete(embedded -> thread.execute(() -> {
       Optional<Match<V>> found = Optional.empty();
-      if (embedded.succeeded()) found = entries.best(Question.of(question), embedded.result(), floor, verifier);
+      if (embedded.succeeded()) {
+        found = entries.best(Question.of(question), embedded.result(), floor, verifier, nanos.getAsLong());
+      }
       if (found.isEmpty()) missNanos.recordValue(Math.max(0, nanos.getAsLong() - start));
       Optional<Match<V>> result = found;
       delivery.run(() -> promise.complete(result));
@@ -102,7 +122,9 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
     embed(question).onComplete(embedded -> thread.execute(() -> {
       if (embedded.succeeded()) {
         Entries<V> entries = contexts.get(context, c -> new Entries<>(new GrowingIndex(hnswFrom)));
-        entries.add(Question.of(question), embedded.result(), value);
+        long now = nanos.getAsLong();
+        long life = lifetime.applyAsLong(value);
+        entries.add(Question.of(question), embedded.result(), value, life == Long.MAX_VALUE ? NEVER : now + life);
         contexts.put(context, entries); // weighs the context again
         delivery.run(promise::complete);
       } else {
@@ -114,7 +136,8 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
 
   @Override
   public void purge(Predicate<Context> which) {
-    thread.execute(() -> contexts.asMap().keySet().removeIf(which));
+    // at once: a lookup that starts after the purge finds nothing (the indexes close on the matcher thread)
+    contexts.asMap().keySet().removeIf(which);
   }
 
   /** How long lookups that found nothing took, from call to answer (embedding and search), in nanoseconds. */
@@ -128,10 +151,19 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
     thread.shutdown();
   }
 
+  /** Runs {@code task} where the indexes live; once the matcher is closed, right here. */
+  private void onMatcherThread(Runnable task) {
+    try {
+      thread.execute(task);
+    } catch (RejectedExecutionException closed) {
+      task.run();
+    }
+  }
+
   private Future<float[]> embed(String question) {
     float[] recent = recentVectors.getIfPresent(question);
     if (recent != null) return Future.succeededFuture(recent);
-    return embedder.embed(List.of(question)).map(e -> {
+    return embedder.get().embed(List.of(question)).map(e -> {
       float[] vector = e.vectors().getFirst();
       recentVectors.put(question, vector);
       return vector;
@@ -151,6 +183,7 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
     final GrowingIndex index;
     final List<Question> questions = new ArrayList<>();
     final List<V> values = new ArrayList<>();
+    final List<Long> expiries = new ArrayList<>();
 
     Entries(GrowingIndex index) {
       this.index = index;
@@ -160,15 +193,18 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
       return questions.size();
     }
 
-    void add(Question question, float[] vector, V value) {
+    void add(Question question, float[] vector, V value, long expiresAt) {
       index.add(questions.size(), vector);
       questions.add(question);
       values.add(value);
+      expiries.add(expiresAt);
     }
 
-    Optional<Match<V>> best(Question asked, float[] vector, double floor, Verifier verifier) {
+    Optional<Match<V>> best(Question asked, float[] vector, double floor, Verifier verifier, long now) {
       for (VectorIndex.Neighbour n : index.nearest(vector, CANDIDATES)) {
         if (n.similarity() < floor) break;
+        long expiresAt = expiries.get(n.id());
+        if (expiresAt != NEVER && expiresAt - now <= 0) continue;
         Question stored = questions.get(n.id());
         if (verifier.accepts(asked, stored, n.similarity(), floor)) {
           return Optional.of(new Match<>(values.get(n.id()), stored.text(), n.similarity()));

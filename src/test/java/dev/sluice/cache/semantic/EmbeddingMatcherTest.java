@@ -89,11 +89,13 @@ class EmbeddingMatcherTest {
       How many calories are in 2 eggs?        | How many calories are in 5 eggs?
       Why is Messi better than Ronaldo?       | Why is Ronaldo better than Pele?
       """)
-  void trapsThatEmbedCloseTogetherAreRefused(String stored, String asked) throws Exception {
-    assertThat(cosine(stored, asked)).as("close enough to fool a threshold").isGreaterThan(Verifier.shipped().minimumSimilarity());
+  void trapsAreRefusedWhateverTheThreshold(String stored, String asked) throws Exception {
+    double lowFloor = 0.5;
+    assertThat(cosine(stored, asked)).as("close enough to pass a low threshold").isGreaterThan(lowFloor);
     await(matcher.add(SUPPORT, stored, "answer"));
 
     assertThat(find(SUPPORT, asked)).isEmpty();
+    assertThat(await(matcher.find(SUPPORT, asked, lowFloor))).isEmpty();
     assertThat(find(SUPPORT, stored)).as("the stored question itself still hits").isPresent();
   }
 
@@ -138,7 +140,7 @@ class EmbeddingMatcherTest {
   }
 
   @Test
-  void onAnEventLoopTheAnswerArrivesOnThatEventLoopAndTheModelRunsElsewhere() throws Exception {
+  void onAnEventLoopTheAnswerArrivesOnThatEventLoop() throws Exception {
     await(matcher.add(SUPPORT, "How do I reset my password?", "answer-1"));
     Vertx vertx = Vertx.vertx();
     try {
@@ -146,14 +148,26 @@ class EmbeddingMatcherTest {
       CompletableFuture<String> calledOn = new CompletableFuture<>();
       vertx.runOnContext(v -> {
         calledOn.complete(Thread.currentThread().getName());
-        long start = System.nanoTime();
         matcher.find(SUPPORT, "How can I reset my password?", DEFAULT)
             .onSuccess(m -> answeredOn.complete(Thread.currentThread().getName()));
-        assertThat(System.nanoTime() - start).as("find returns at once").isLessThan(TimeUnit.MILLISECONDS.toNanos(50));
       });
       assertThat(answeredOn.get(30, TimeUnit.SECONDS)).isEqualTo(calledOn.get()).contains("eventloop");
     } finally {
       vertx.close();
+    }
+  }
+
+  @Test
+  void anEntryIsServedForItsLifetimeOnly() throws Exception {
+    long[] now = {0};
+    try (EmbeddingMatcher<String> expiring = new EmbeddingMatcher<>(() -> embedder, Verifier.shipped(), 1000,
+        answer -> 1_000_000_000L, GrowingIndex.HNSW_FROM, () -> now[0])) {
+      await(expiring.add(SUPPORT, "How do I reset my password?", "answer-1"));
+
+      now[0] = 999_000_000L;
+      assertThat(await(expiring.find(SUPPORT, "How can I reset my password?", DEFAULT))).isPresent();
+      now[0] = 1_000_000_000L;
+      assertThat(await(expiring.find(SUPPORT, "How can I reset my password?", DEFAULT))).isEmpty();
     }
   }
 
