@@ -43,6 +43,8 @@ import org.HdrHistogram.Histogram;
 public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoCloseable {
   /** Neighbours handed to the verifier per lookup; the most similar accepted one wins. */
   static final int CANDIDATES = 4;
+  /** Questions held by a gateway's matcher: about 2 KiB each (vector, graph links, text), some 40 MiB in all. */
+  public static final int DEFAULT_MAX_ENTRIES = 20_000;
   private static final long NEVER = Long.MAX_VALUE;
 
   private final Supplier<Embedder> embedder;
@@ -138,6 +140,11 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
   public void purge(Predicate<Context> which) {
     // at once: a lookup that starts after the purge finds nothing (the indexes close on the matcher thread)
     contexts.asMap().keySet().removeIf(which);
+  }
+
+  /** How many questions are held, over all contexts. */
+  public long size() {
+    return contexts.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
   /** How long lookups that found nothing took, from call to answer (embedding and search), in nanoseconds. */
