@@ -143,7 +143,7 @@ public final class Gateway implements AutoCloseable {
         answer -> answer.ttl().toNanos());
     responseCache = new ResponseCache(config.cache().memoryBytes(), Ticker.systemTicker(), Runnable::run,
         Optional.of(semanticMatcher));
-    runs = new RunTracker(store, vertx, clock, nanoClock);
+    runs = new RunTracker(store, vertx, clock, nanoClock, events);
     runPolicies = new RunPolicies(store.runs(), vertx);
     vertx.setPeriodic(60_000, id -> runs.evictIdle(RUN_IDLE));
     current.set(snapshot(config, null));
