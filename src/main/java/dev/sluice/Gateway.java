@@ -8,6 +8,10 @@ import dev.sluice.admit.RateLimiter;
 import dev.sluice.auth.KeyDirectory;
 import dev.sluice.cache.CacheStage;
 import dev.sluice.cache.ResponseCache;
+import dev.sluice.cache.StoredAnswer;
+import dev.sluice.cache.semantic.EmbeddingMatcher;
+import dev.sluice.cache.semantic.Verifier;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.sluice.meter.Charges;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.meter.PlanBook;
@@ -46,6 +50,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -90,6 +95,7 @@ public final class Gateway implements AutoCloseable {
   private AccessLog accessLog;
   private GatewayEvents events = GatewayEvents.NONE;
   private ResponseCache responseCache;
+  private EmbeddingMatcher<StoredAnswer> semanticMatcher; // loads the model on its first question only
   private RunTracker runs;
   private RunPolicies runPolicies;
 
@@ -133,7 +139,10 @@ public final class Gateway implements AutoCloseable {
     accessLog = AccessLog.open(config.accessLog());
     events = GatewayEvents.all(accessLog == null ? List.of(metrics) : List.of(metrics, accessLog));
     estimator = new TokenEstimator(prices);
-    responseCache = ResponseCache.create(config.cache().memoryBytes());
+    semanticMatcher = new EmbeddingMatcher<>(this::embedder, Verifier.shipped(), EmbeddingMatcher.DEFAULT_MAX_ENTRIES,
+        answer -> answer.ttl().toNanos());
+    responseCache = new ResponseCache(config.cache().memoryBytes(), Ticker.systemTicker(), Runnable::run,
+        Optional.of(semanticMatcher));
     runs = new RunTracker(store, vertx, clock, nanoClock, events);
     runPolicies = new RunPolicies(store.runs(), vertx);
     vertx.setPeriodic(60_000, id -> runs.evictIdle(RUN_IDLE));
@@ -222,6 +231,7 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception e) {
       log.debug("undeploy: {}", e.toString());
     }
+    if (semanticMatcher != null) semanticMatcher.close();
     providers.close();
     if (rules != null) rules.close();
     if (accessLog != null) accessLog.close();

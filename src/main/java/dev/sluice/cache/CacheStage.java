@@ -6,8 +6,10 @@ import dev.sluice.config.GatewayConfig.CacheConfig;
 import dev.sluice.config.GatewayConfig.ModelConfig;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
+import dev.sluice.cache.semantic.SemanticRequest;
 import dev.sluice.pipeline.Call;
 import dev.sluice.pipeline.Chain;
+import dev.sluice.pipeline.Operation;
 import dev.sluice.pipeline.Principal;
 import dev.sluice.pipeline.Reply;
 import dev.sluice.pipeline.Stage;
@@ -18,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -74,7 +77,50 @@ public final class CacheStage implements Stage {
     }
     StoredAnswer stored = cache.get(key);
     if (stored != null) return Future.succeededFuture(hit(call, stored));
-    return leadOrJoin(call, chain, key, settings.ttl(), 1);
+    Optional<SemanticAsk> ask = semanticAsk(call, settings, tenant, scope);
+    if (ask.isEmpty()) return leadOrJoin(call, chain, key, settings.ttl(), 1);
+    return ask.get().find().transform(found -> found.succeeded() && found.result().isPresent()
+        ? Future.succeededFuture(semanticHit(call, found.result().get().value()))
+        : leadOrJoin(call, chain, key, settings.ttl(), 1));
+  }
+
+  /** A question the semantic side may answer: the model opted in, and the request has one. */
+  private record SemanticAsk(SemanticMatcher<StoredAnswer> matcher, SemanticMatcher.Context context,
+      String question, double threshold) {
+    Future<Optional<SemanticMatcher.Match<StoredAnswer>>> find() {
+      return matcher.find(context, question, threshold);
+    }
+
+    void remember(StoredAnswer answer) {
+      matcher.add(context, question, answer);
+    }
+  }
+
+  private Optional<SemanticAsk> semanticAsk(Call call, CacheConfig settings, String tenant, String scope) {
+    if (settings.semantic().isEmpty() || cache.semantic().isEmpty() || call.operation() != Operation.CHAT_COMPLETIONS) {
+      return Optional.empty();
+    }
+    return SemanticRequest.of(call.body()).map(r -> {
+      CacheKey rest = CacheKey.of(tenant, scope, call.operation(), call.model(), call.stream(), r.rest());
+      String contextHash = Long.toHexString(rest.h0()) + Long.toHexString(rest.h1()) + Long.toHexString(rest.h2())
+          + Long.toHexString(rest.h3());
+      return new SemanticAsk(cache.semantic().get(), new SemanticMatcher.Context(scope, call.model(), contextHash),
+          r.question(), settings.semantic().get().threshold());
+    });
+  }
+
+  /** Stores a fresh answer for the semantic side too, when the model opted in. */
+  private void rememberSemantically(Call call, StoredAnswer answer) {
+    CacheConfig settings = call.config().model(call.model()).map(ModelConfig::cache).orElse(CacheConfig.NONE);
+    Principal p = call.principal();
+    String tenant = p == null ? Principal.DEFAULT_TENANT : p.tenant();
+    String scope = CacheKey.scope(tenant, p == null ? "anonymous" : p.keyId(), sharingTenants.contains(tenant));
+    semanticAsk(call, settings, tenant, scope).ifPresent(ask -> ask.remember(answer));
+  }
+
+  private Reply semanticHit(Call call, StoredAnswer stored) {
+    call.trace().answeredWithoutUpstream("semantic", "semantic", stored.costNanos());
+    return stored.replay().withHeader(CachePolicy.HEADER, "semantic");
   }
 
   private Reply hit(Call call, StoredAnswer stored) {
@@ -120,14 +166,21 @@ public final class CacheStage implements Stage {
           byte[] body = c.body().bytes().getBytes();
           StoredAnswer.Whole answer = new StoredAnswer.Whole(body, c.served(), -1, ttl);
           cache.put(key, answer);
-          call.trace().onMetered((tokens, costNanos, chargeNanos) ->
-              cache.replace(key, answer, new StoredAnswer.Whole(body, c.served(), costNanos, ttl)));
+          call.trace().onMetered((tokens, costNanos, chargeNanos) -> {
+            StoredAnswer.Whole priced = new StoredAnswer.Whole(body, c.served(), costNanos, ttl);
+            cache.replace(key, answer, priced);
+            rememberSemantically(call, priced);
+          });
           flight.answered(body, c.served());
           yield c.withHeader(CachePolicy.HEADER, "miss");
         }
         case Reply.Streaming s -> {
           FlightStream own = flight.streaming(s.served(), s.chunks(), (error, chunks) -> {
-            if (error == null) cache.put(key, new StoredAnswer.Streamed(chunks, s.served(), flight.costNanos(), ttl));
+            if (error == null) {
+              StoredAnswer.Streamed answer = new StoredAnswer.Streamed(chunks, s.served(), flight.costNanos(), ttl);
+              cache.put(key, answer);
+              rememberSemantically(call, answer);
+            }
           });
           yield s.withChunks(own).withHeader(CachePolicy.HEADER, "miss");
         }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice eval}: offline evaluations of Sluice's policies against recorded workloads. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Evaluate Sluice's policies against a recorded workload, in process (emulator + gateway).",
-    subcommands = {CacheReplayCommand.class})
+    subcommands = {CacheReplayCommand.class, SemanticCacheEvalCommand.class})
 final class EvalCommand implements Runnable {
   @Spec
   CommandSpec spec;
