@@ -1,0 +1,82 @@
+package dev.sluice.cli;
+
+import dev.sluice.provider.local.Embedder;
+import dev.sluice.provider.local.MiniLm;
+import dev.sluice.runs.LoopCheck;
+import dev.sluice.runs.loop.EmbeddingLoopCheck;
+import dev.sluice.runs.loop.LoopDetector;
+import dev.sluice.runs.loop.LoopSettings;
+import dev.sluice.runs.loop.eval.AgentDriver;
+import dev.sluice.runs.loop.eval.CheckingModel;
+import dev.sluice.runs.loop.eval.LoopEval;
+import dev.sluice.runs.loop.eval.Scenario;
+import dev.sluice.runs.loop.eval.ScriptedModel;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice eval loops}: plays the stuck and legitimate agent scenarios against the loop detector. */
+@Command(name = "loops", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Play scripted stuck and legitimate agents against the loop detector and print,",
+        "per scenario, caught / missed / false alarm, the calls made, and the calls of the loop",
+        "that got through before the refusal; then the totals. Exits 1 unless every stuck agent",
+        "is caught within K calls of its loop and no legitimate one is stopped."})
+final class EvalLoopsCommand implements Callable<Integer> {
+
+  enum Similarity { MINILM, LEXICAL, OFF }
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "a directory of scenario files (*.yaml); default: the shipped agents/stuck.yaml and agents/legit.yaml")
+  Path data;
+
+  @Option(names = "--repeat-threshold", paramLabel = "K", description = "K, as runs.loops.repeat_threshold (default: ${DEFAULT-VALUE})")
+  int repeatThreshold = LoopSettings.DEFAULT.repeatThreshold();
+
+  @Option(names = "--similarity", paramLabel = "KIND",
+      description = "near-duplicates by minilm (the in-process model), lexical (character trigrams) or off (default: ${DEFAULT-VALUE})")
+  Similarity similarity = Similarity.MINILM;
+
+  @Option(names = "--similarity-threshold", paramLabel = "X",
+      description = "the near-duplicate threshold (default: 0.9 for minilm, 0.8 for lexical)")
+  Double threshold;
+
+  @Override
+  public Integer call() {
+    return Cli.run(spec.commandLine().getErr(), () -> {
+      PrintWriter out = spec.commandLine().getOut();
+      List<Scenario> scenarios = data == null ? LoopEval.shipped() : LoopEval.load(data);
+      double x = threshold != null ? threshold : similarity == Similarity.LEXICAL ? 0.8 : LoopSettings.DEFAULT.similarityThreshold();
+      LoopSettings settings = LoopSettings.DEFAULT.withRepeatThreshold(repeatThreshold)
+          .withSimilarity(similarity != Similarity.OFF, x);
+      Embedder embedder = similarity == Similarity.MINILM ? MiniLm.start() : null;
+      try {
+        LoopCheck check = embedder == null
+            ? LoopDetector.lexical(settings)
+            : blocking(new EmbeddingLoopCheck(settings, embedder, 10_000));
+        out.println("offline: the scripted model behind the loop detector (K=" + settings.repeatThreshold()
+            + ", window " + settings.window() + ", similarity " + similarity.name().toLowerCase()
+            + (similarity == Similarity.OFF ? "" : " >= " + x) + ")");
+        List<LoopEval.Row> rows = LoopEval.play(scenarios, new CheckingModel(new ScriptedModel(), check,
+            settings.window()), new AgentDriver("scripted"), settings.repeatThreshold(), "eval-");
+        out.print(LoopEval.report(rows, settings.repeatThreshold()));
+        out.flush();
+        if (!LoopEval.allGood(rows)) throw new IllegalStateException("not every scenario went as expected");
+      } finally {
+        if (embedder != null) embedder.close();
+      }
+    });
+  }
+
+  /** The asynchronous check waited for: the command runs on its own thread, not on an event loop. */
+  private static LoopCheck blocking(EmbeddingLoopCheck check) {
+    return (history, next) -> check.inspect(history, next).await();
+  }
+}
