@@ -4,6 +4,7 @@ import dev.sluice.provider.local.Embedder;
 import dev.sluice.provider.local.MiniLm;
 import dev.sluice.runs.LoopCheck;
 import dev.sluice.runs.loop.EmbeddingLoopCheck;
+import dev.sluice.runs.loop.LexicalSimilarity;
 import dev.sluice.runs.loop.LoopDetector;
 import dev.sluice.runs.loop.LoopSettings;
 import dev.sluice.runs.loop.eval.AgentDriver;
@@ -53,7 +54,7 @@ final class EvalLoopsCommand implements Callable<Integer> {
     return Cli.run(spec.commandLine().getErr(), () -> {
       PrintWriter out = spec.commandLine().getOut();
       List<Scenario> scenarios = data == null ? LoopEval.shipped() : LoopEval.load(data);
-      double x = threshold != null ? threshold : similarity == Similarity.LEXICAL ? 0.8 : LoopSettings.DEFAULT.similarityThreshold();
+      double x = threshold != null ? threshold : similarity == Similarity.LEXICAL ? LexicalSimilarity.THRESHOLD : LoopSettings.DEFAULT.similarityThreshold();
       LoopSettings settings = LoopSettings.DEFAULT.withRepeatThreshold(repeatThreshold)
           .withSimilarity(similarity != Similarity.OFF, x);
       Embedder embedder = similarity == Similarity.MINILM ? MiniLm.start() : null;
@@ -77,6 +78,6 @@ final class EvalLoopsCommand implements Callable<Integer> {
 
   /** The asynchronous check waited for: the command runs on its own thread, not on an event loop. */
   private static LoopCheck blocking(EmbeddingLoopCheck check) {
-    return (history, next) -> check.inspect(history, next).await();
+    return (history, next) -> check.inspectAsync(history, next).await();
   }
 }

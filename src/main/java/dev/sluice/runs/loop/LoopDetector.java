@@ -69,7 +69,11 @@ public final class LoopDetector implements LoopCheck {
     this.similarity = similarity;
   }
 
-  /** A detector measuring near-duplicates by spelling ({@link LexicalSimilarity}): synchronous, no model. */
+  /**
+   * A detector measuring near-duplicates by spelling ({@link LexicalSimilarity}): synchronous, no
+   * model. Mind the threshold: {@link LexicalSimilarity#THRESHOLD} suits it, the default settings'
+   * suits MiniLM.
+   */
   public static LoopDetector lexical(LoopSettings settings) {
     return new LoopDetector(settings, LexicalSimilarity.INSTANCE);
   }

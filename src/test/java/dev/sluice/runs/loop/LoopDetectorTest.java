@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The loop detector over hand-built runs, K = 3, near-duplicates by spelling at 0.8. */
 class LoopDetectorTest {
 
-  static final LoopSettings SETTINGS = LoopSettings.DEFAULT.withSimilarity(true, 0.8);
+  static final LoopSettings SETTINGS = LoopSettings.DEFAULT.withSimilarity(true, LexicalSimilarity.THRESHOLD);
   static final LoopDetector detector = LoopDetector.lexical(SETTINGS);
 
   static Optional<String> pattern(AgentTranscript t) {

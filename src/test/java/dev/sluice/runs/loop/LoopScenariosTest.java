@@ -34,7 +34,7 @@ class LoopScenariosTest {
 
   @Test
   void withLexicalSimilarityEveryStuckAgentIsCaughtWithinKAndNoLegitimateOneIsStopped() {
-    LoopSettings settings = LoopSettings.DEFAULT.withSimilarity(true, 0.8);
+    LoopSettings settings = LoopSettings.DEFAULT.withSimilarity(true, LexicalSimilarity.THRESHOLD);
     List<LoopEval.Row> rows = play(LoopDetector.lexical(settings), settings);
     assertThat(rows).allSatisfy(r -> assertThat(r.verdict()).as(r.scenario().name())
         .isIn(LoopEval.Verdict.CAUGHT, LoopEval.Verdict.PASSED));
@@ -47,7 +47,7 @@ class LoopScenariosTest {
     LoopSettings settings = LoopSettings.DEFAULT;
     try (Embedder embedder = MiniLm.start()) {
       EmbeddingLoopCheck check = new EmbeddingLoopCheck(settings, embedder, 1_000);
-      List<LoopEval.Row> rows = play((history, next) -> check.inspect(history, next).await(), settings);
+      List<LoopEval.Row> rows = play((history, next) -> check.inspectAsync(history, next).await(), settings);
       assertThat(rows).allSatisfy(r -> assertThat(r.verdict()).as(r.scenario().name())
           .isIn(LoopEval.Verdict.CAUGHT, LoopEval.Verdict.PASSED));
       assertThat(LoopEval.report(rows, 3)).contains("stuck: 15/15 caught within K=3", "0 false alarms");
