@@ -53,8 +53,9 @@ import java.util.Optional;
  *       not as a near-duplicate.
  * </ol>
  *
- * <p>Cost: a few string scans and hashes per call in the window (the window's steps are derived
- * anew on every inspection) and, with similarity on, at most {@code 2 (K - 1)} similarity calls.
+ * <p>Cost: steps are lazy, so a call's tail is read only when a check gets to it: typically the
+ * last three or four calls' tails, plus a comparison of each window call's length and opening
+ * with the next one's; with similarity on, at most {@code 2 (K - 1)} similarity calls.
  * With MiniLM, the similarity is a {@link VectorSimilarity} over vectors computed beforehand, off the
  * event loop, by {@link EmbeddingLoopCheck}.
  */
@@ -129,7 +130,7 @@ public final class LoopDetector implements LoopCheck {
     if (code == null) return Optional.empty();
     for (int i = n - 2; i >= n - 1 - k; i--) {
       Step s = steps.get(i);
-      if (!s.failed() || !code.equals(s.errorCode()) || !s.request().equals(next.request())) return Optional.empty();
+      if (!s.failed() || !code.equals(s.errorCode()) || !s.sameRequest(next)) return Optional.empty();
     }
     return finding("error_repeat", "the same request failed " + k + " times in a row with " + code
         + " and is being sent again unchanged");
@@ -140,7 +141,7 @@ public final class LoopDetector implements LoopCheck {
   private static Optional<LoopFinding> sameRequest(List<Step> steps, int k) {
     Step next = steps.getLast();
     int same = 0;
-    for (Step s : steps) if (!s.failed() && s.request().equals(next.request())) same++;
+    for (Step s : steps) if (!s.failed() && s.sameRequest(next)) same++;
     if (same >= k) {
       return finding("exact_repeat", "the same request was made " + same + " times in the last "
           + steps.size() + " calls");
@@ -240,7 +241,7 @@ public final class LoopDetector implements LoopCheck {
     List<Step> out = new ArrayList<>(steps.size());
     for (int i = 0; i < steps.size() - 1; i++) {
       Step s = steps.get(i);
-      if (!s.failed() && s.conversation().equals(next.conversation())) out.add(s);
+      if (!s.failed() && s.sameConversation(next)) out.add(s);
     }
     out.add(next);
     return out;

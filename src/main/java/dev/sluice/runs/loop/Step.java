@@ -1,15 +1,11 @@
 package dev.sluice.runs.loop;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.sluice.api.Json;
 import dev.sluice.runs.RunCall;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,24 +16,17 @@ import java.util.regex.Pattern;
  * spoke. The <em>tail</em> of a request is its last assistant message (what the model did: text and
  * tool calls) followed by the messages after it (what came back: tool results, a user's reply). A
  * request without an assistant message starts a conversation; its tail is the whole conversation.
+ * The <em>opening</em> of a conversation is its messages before the first assistant one: calls of
+ * one run with different openings belong to different agents (sub-agents).
  *
  * <p>Tool-call ids are left out everywhere (they differ on every call even when nothing else does);
  * a tool result is tied to the call it answers by that call's signature instead.
  *
- * @param request fingerprint of the whole request, for "the same request again": message count,
- *     the conversation and the tail
- * @param conversation fingerprint of the conversation's opening (the messages before the first
- *     assistant one): calls of one run with different openings are different agents (sub-agents)
- * @param tail fingerprint of the tail
- * @param fresh whether the request starts a conversation (holds no assistant message)
- * @param output the last assistant message as text: its content and one line per tool call
- * @param input the messages after it as text (tool results, user messages)
- * @param uses the last assistant message's tool calls with the results the client sent back
- * @param failed whether the client got an error for this call (then it is not a model turn)
- * @param errorCode the error code the client got, or the status as text when there was none
+ * <p>Lazy: the tail is read only when a check asks for it (most checks stop at the last few calls),
+ * and openings are compared in place. Fingerprints are canonical texts compared for equality. One
+ * instance lives for one inspection, on one thread.
  */
-record Step(String request, String conversation, String tail, boolean fresh, String output, String input, List<ToolUse> uses,
-    boolean failed, String errorCode) {
+final class Step {
 
   /**
    * A tool call and its result.
@@ -57,72 +46,141 @@ record Step(String request, String conversation, String tail, boolean fresh, Str
   private static final Pattern ERROR_JSON = Pattern.compile(
       "^\\s*\\{.*\"error\"\\s*:\\s*(?!null|false)", Pattern.DOTALL);
 
+  private final RunCall call;
+  private final JsonNode messages;
+  private final int n;
+  private final int lastAssistant;
+  private final int openingEnd;
+  private String tail;
+  private String output;
+  private String input;
+  private List<ToolUse> uses;
+
+  private Step(RunCall call) {
+    this.call = call;
+    this.messages = call.request().path("messages");
+    this.n = messages.size();
+    int last = n - 1;
+    while (last >= 0 && !"assistant".equals(messages.get(last).path("role").asText())) last--;
+    this.lastAssistant = last;
+    int first = 0;
+    while (first <= last && !"assistant".equals(messages.get(first).path("role").asText())) first++;
+    this.openingEnd = last < 0 ? n : first;
+  }
+
   static Step of(RunCall call) {
-    JsonNode messages = call.request().path("messages");
-    int n = messages.size();
-    int lastAssistant = -1;
-    int firstAssistant = -1;
-    for (int i = 0; i < n; i++) {
-      if ("assistant".equals(messages.get(i).path("role").asText())) {
-        if (firstAssistant < 0) firstAssistant = i;
-        lastAssistant = i;
-      }
-    }
-    boolean failed = call.status() >= 400;
-    String errorCode = failed ? (call.errorCode() != null ? call.errorCode() : Integer.toString(call.status())) : null;
-    StringBuilder opening = new StringBuilder();
-    int openingEnd = firstAssistant < 0 ? n : firstAssistant;
+    return new Step(call);
+  }
+
+  /** Whether the request starts a conversation (holds no assistant message). */
+  boolean fresh() {
+    return lastAssistant < 0;
+  }
+
+  /** Whether the client got an error for this call (then it is not a model turn). */
+  boolean failed() {
+    return call.status() >= 400;
+  }
+
+  /** The error code the client got, the status as text when there was none, or {@code null}. */
+  String errorCode() {
+    if (!failed()) return null;
+    return call.errorCode() != null ? call.errorCode() : Integer.toString(call.status());
+  }
+
+  /** Whether both calls belong to the same conversation (equal openings). */
+  boolean sameConversation(Step o) {
+    if (openingEnd != o.openingEnd) return false;
     for (int i = 0; i < openingEnd; i++) {
-      JsonNode m = messages.get(i);
-      opening.append(m.path("role").asText()).append(':').append(text(m.path("content"))).append('\n');
+      JsonNode a = messages.get(i);
+      JsonNode b = o.messages.get(i);
+      if (!a.path("role").equals(b.path("role")) || !a.path("content").equals(b.path("content"))) return false;
     }
-    String conversation = digest(opening.toString());
+    return true;
+  }
+
+  /** Whether both are the same request: same conversation, same length, same tail (tools too, for a fresh one). */
+  boolean sameRequest(Step o) {
+    return n == o.n && sameConversation(o) && tail().equals(o.tail());
+  }
+
+  /** The tail as a canonical text (fingerprint). */
+  String tail() {
+    if (tail == null) reduce();
+    return tail;
+  }
+
+  /** The last assistant message as text: its content and one line per tool call. */
+  String output() {
+    if (tail == null) reduce();
+    return output;
+  }
+
+  /** The messages after it as text (tool results, user messages). */
+  String input() {
+    if (tail == null) reduce();
+    return input;
+  }
+
+  /** The last assistant message's tool calls with the results the client sent back. */
+  List<ToolUse> uses() {
+    if (tail == null) reduce();
+    return uses;
+  }
+
+  private void reduce() {
     if (lastAssistant < 0) {
-      StringBuilder input = new StringBuilder();
+      StringBuilder all = new StringBuilder();
+      StringBuilder in = new StringBuilder();
       for (JsonNode m : messages) {
-        if (!"system".equals(m.path("role").asText())) input.append(text(m.path("content"))).append('\n');
+        String role = m.path("role").asText();
+        String content = text(m.path("content"));
+        all.append(role).append(':').append(content).append('\n');
+        if (!"system".equals(role)) in.append(content).append('\n');
       }
-      String tail = digest(opening + "\u0000" + canonical(call.request().path("tools")));
-      return new Step(digest(n + "\u0000" + tail), conversation, tail, true, "", input.toString().strip(), List.of(),
-          failed, errorCode);
+      tail = all.append('\u0000').append(canonical(call.request().path("tools"))).toString();
+      output = "";
+      input = in.toString().strip();
+      uses = List.of();
+      return;
     }
     JsonNode assistant = messages.get(lastAssistant);
     Map<String, String> signatureById = new HashMap<>();
     List<String> signatures = new ArrayList<>();
-    StringBuilder output = new StringBuilder(text(assistant.path("content")));
+    StringBuilder out = new StringBuilder(text(assistant.path("content")));
     for (JsonNode tc : assistant.path("tool_calls")) {
       String sig = signature(tc.path("function"));
       signatures.add(sig);
       signatureById.put(tc.path("id").asText(), sig);
-      if (!output.isEmpty()) output.append('\n');
-      output.append(sig);
+      if (!out.isEmpty()) out.append('\n');
+      out.append(sig);
     }
     Map<String, String> resultById = new HashMap<>();
-    StringBuilder input = new StringBuilder();
-    StringBuilder tail = new StringBuilder(output).append('\u0000');
+    StringBuilder in = new StringBuilder();
+    StringBuilder t = new StringBuilder(out).append('\u0000');
     for (int i = lastAssistant + 1; i < n; i++) {
       JsonNode m = messages.get(i);
       String role = m.path("role").asText();
       String content = text(m.path("content"));
-      if (!input.isEmpty()) input.append('\n');
-      input.append(content);
+      if (!in.isEmpty()) in.append('\n');
+      in.append(content);
       if ("tool".equals(role)) {
-        String sig = signatureById.getOrDefault(m.path("tool_call_id").asText(), "?");
-        resultById.putIfAbsent(m.path("tool_call_id").asText(), content);
-        tail.append("tool:").append(sig).append('=').append(content).append('\n');
+        String id = m.path("tool_call_id").asText();
+        resultById.putIfAbsent(id, content);
+        t.append("tool:").append(signatureById.getOrDefault(id, "?")).append('=').append(content).append('\n');
       } else {
-        tail.append(role).append(':').append(content).append('\n');
+        t.append(role).append(':').append(content).append('\n');
       }
     }
-    List<ToolUse> uses = new ArrayList<>();
+    List<ToolUse> u = new ArrayList<>();
     int k = 0;
     for (JsonNode tc : assistant.path("tool_calls")) {
-      uses.add(new ToolUse(signatures.get(k++), resultById.getOrDefault(tc.path("id").asText(), "")));
+      u.add(new ToolUse(signatures.get(k++), resultById.getOrDefault(tc.path("id").asText(), "")));
     }
-    String tailDigest = digest(tail.toString());
-    return new Step(digest(n + "\u0000" + conversation + "\u0000" + tailDigest), conversation, tailDigest, false,
-        output.toString(),
-        input.toString(), List.copyOf(uses), failed, errorCode);
+    tail = t.toString();
+    output = out.toString();
+    input = in.toString();
+    uses = List.copyOf(u);
   }
 
   /** Tool name and canonical arguments: {@code search {"q":"x"}}. */
@@ -159,7 +217,7 @@ record Step(String request, String conversation, String tail, boolean fresh, Str
       for (var e : sorted.entrySet()) {
         if (!first) out.append(',');
         first = false;
-        out.append(TextNode.valueOf(e.getKey()).toString()).append(':');
+        out.append('"').append(JsonStringEncoder.getInstance().quoteAsString(e.getKey())).append("\":");
         canonical(e.getValue(), out);
       }
       out.append('}');
@@ -170,8 +228,10 @@ record Step(String request, String conversation, String tail, boolean fresh, Str
         canonical(node.get(i), out);
       }
       out.append(']');
+    } else if (node.isTextual()) {
+      out.append('"').append(JsonStringEncoder.getInstance().quoteAsString(node.textValue())).append('"');
     } else {
-      out.append(node.toString());
+      out.append(node.asText());
     }
   }
 
@@ -189,14 +249,4 @@ record Step(String request, String conversation, String tail, boolean fresh, Str
     }
     return canonical(content);
   }
-
-  private static String digest(String s) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)), 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
 }
