@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The access log: one JSON line per model call (request id, tenant, key id, feature, run, model
  * asked and served, backend, status, tokens, cost, cache status, latency). Prompts and completions
- * are never written here.
+ * are never written here, except for tenants that opt in: {@link ContentLogStage} then adds one
+ * redacted content line per call of theirs.
  *
  * <p>Lines are handed to a writer thread through a bounded queue, so a slow disk never holds up a
  * request; when the queue is full a line is dropped and counted (the ledger, not this log, is the
@@ -74,6 +75,11 @@ public final class AccessLog implements GatewayEvents, AutoCloseable {
   @Override
   public void metered(UsageRecord r) {
     if (!lines.offer(line(r))) dropped.incrementAndGet();
+  }
+
+  /** Writes one more line (a content line), dropped and counted like any other when the queue is full. */
+  void append(String line) {
+    if (!lines.offer(line)) dropped.incrementAndGet();
   }
 
   static String line(UsageRecord r) {

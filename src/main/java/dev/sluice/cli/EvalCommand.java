@@ -4,12 +4,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice eval}: scores a Sluice mechanism on data kept in the repository. */
+/** {@code sluice eval}: offline evaluations of Sluice's policies against recorded workloads. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Score a Sluice mechanism on scripted data.",
-    subcommands = {EvalLoopsCommand.class})
+    description = "Evaluate Sluice's policies against recorded workloads and scripted agents, in process (emulator + gateway).",
+    subcommands = {CacheReplayCommand.class, EvalLoopsCommand.class})
 final class EvalCommand implements Runnable {
-
   @Spec
   CommandSpec spec;
 

@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "An inference control plane: one OpenAI-compatible endpoint in front of all your models.",
-    subcommands = {ServeCommand.class, CheckConfigCommand.class, SimCommand.class, TenantsCommand.class,
-        KeysCommand.class, UsageCommand.class, InvoiceCommand.class, EvalCommand.class,
-        CommandLine.HelpCommand.class},
+    subcommands = {DemoCommand.class, ServeCommand.class, CheckConfigCommand.class, SimCommand.class,
+        TenantsCommand.class, KeysCommand.class, UsageCommand.class, InvoiceCommand.class, RunsCommand.class,
+        EvalCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "From a source checkout, `./sluice test` builds Sluice and runs its tests."})
 public final class Main implements Runnable {
 
@@ -19,6 +19,10 @@ public final class Main implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("demo") && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      // the demo talks through its progress bar and summary; only warnings of the gateway show
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     System.exit(commandLine().execute(args));
   }
 
