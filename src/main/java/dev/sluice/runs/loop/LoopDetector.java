@@ -31,8 +31,8 @@ import java.util.Optional;
  * <h2>The checks, in order (the first that matches is reported)</h2>
  *
  * <ol>
- *   <li>{@code error_repeat}, retry storm: the last K calls failed with the same error code and the
- *       next one is the same request again (K failed attempts got through, the K+1-th is caught).
+ *   <li>{@code error_repeat}, retry storm: the last K calls failed (with any error) and the next one
+ *       is the same request again (K failed attempts got through, the K+1-th is caught).
  *   <li>{@code exact_repeat}: the same request (same opening, same length, same tail) K times in the
  *       window, wherever they fall: a client resending a request unchanged, sub-agents of one run
  *       given the same task, a run restarting the same conversation; or the same text exchange
@@ -77,6 +77,14 @@ public final class LoopDetector implements LoopCheck {
    */
   public static LoopDetector lexical(LoopSettings settings) {
     return new LoopDetector(settings, LexicalSimilarity.INSTANCE);
+  }
+
+  /**
+   * The run guard's check for a repeat threshold K: the default settings with that K, near-duplicates
+   * by spelling ({@link LexicalSimilarity}, at its threshold), synchronous as the guard calls it.
+   */
+  public static LoopDetector forThreshold(int k) {
+    return lexical(LoopSettings.DEFAULT.withRepeatThreshold(k).withSimilarity(true, LexicalSimilarity.THRESHOLD));
   }
 
   public LoopSettings settings() {
@@ -126,14 +134,14 @@ public final class LoopDetector implements LoopCheck {
     Step next = steps.getLast();
     int n = steps.size();
     if (n < k + 1) return Optional.empty();
-    String code = steps.get(n - 2).errorCode();
-    if (code == null) return Optional.empty();
+    // Any error counts: a gateway may answer the same storm with an upstream error first and an
+    // open circuit breaker later.
     for (int i = n - 2; i >= n - 1 - k; i--) {
       Step s = steps.get(i);
-      if (!s.failed() || !code.equals(s.errorCode()) || !s.sameRequest(next)) return Optional.empty();
+      if (!s.failed() || !s.sameRequest(next)) return Optional.empty();
     }
-    return finding("error_repeat", "the same request failed " + k + " times in a row with " + code
-        + " and is being sent again unchanged");
+    return finding("error_repeat", "the same request failed " + k + " times in a row (last with "
+        + steps.get(n - 2).errorCode() + ") and is being sent again unchanged");
   }
 
   // ------------------------------------------------------------------ exact_repeat

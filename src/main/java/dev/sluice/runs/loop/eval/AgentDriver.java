@@ -35,7 +35,7 @@ public final class AgentDriver {
    * @param calls calls the client made, the refused one included
    * @param refusedAt the call refused as a loop (from 1), or 0
    * @param pattern the pattern named in the refusal, or {@code null}
-   * @param detail the refusal's message, or {@code null}
+   * @param detail the refusal's detail, starting with its pattern, or {@code null}
    */
   public record Run(int calls, int refusedAt, String pattern, String detail) {}
 
@@ -51,7 +51,7 @@ public final class AgentDriver {
         ObjectNode request = agent.request(scenario, model);
         AgentModel.Answer answer = target.call(runId, scenario, request, call);
         if (answer.refusedAsLoop()) {
-          Matcher m = PATTERN.matcher(String.valueOf(answer.detail()));
+          Matcher m = PATTERN.matcher(String.valueOf(answer.detail())); // the first word names it
           return new Run(call, call, m.find() ? m.group() : null, answer.detail());
         }
         if (answer.status() >= 400) continue; // retried unchanged on its next turn

@@ -54,7 +54,10 @@ public final class GatewayModel implements AgentModel {
       JsonNode json = Json.MAPPER.readTree(response.body());
       if (response.statusCode() >= 400) {
         JsonNode error = json.path("error");
-        return new Answer(response.statusCode(), error.path("code").asText(null), null, error.path("message").asText(""));
+        // A refusal names its pattern in param; the message is for people.
+        String param = error.path("param").isTextual() ? error.path("param").asText() + ": " : "";
+        return new Answer(response.statusCode(), error.path("code").asText(null), null,
+            param + error.path("message").asText(""));
       }
       return Answer.ok((ObjectNode) json.path("choices").path(0).path("message"));
     } catch (IOException e) {
