@@ -34,10 +34,10 @@ import dev.sluice.provider.local.LocalEmbeddingsProvider;
 import dev.sluice.provider.local.MiniLm;
 import dev.sluice.provider.openai.OpenAiProvider;
 import dev.sluice.route.Catalog;
-import dev.sluice.runs.ExactRepeatCheck;
 import dev.sluice.runs.RunGuardStage;
 import dev.sluice.runs.RunPolicies;
 import dev.sluice.runs.RunTracker;
+import dev.sluice.runs.loop.LoopDetector;
 import dev.sluice.server.HttpEdge;
 import dev.sluice.server.Snapshot;
 import io.vertx.core.DeploymentOptions;
@@ -206,8 +206,8 @@ public final class Gateway implements AutoCloseable {
     var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
     return new Snapshot(config, catalog, keys, plans, rules,
         Pipelines.modelCall(catalog, keys, meter, ContentLogStage.of(config, accessLog, clock), admit,
-            new RunGuardStage(runs, runPolicies, ExactRepeatCheck::new, store.runs(), catalog, estimator, vertx, clock,
-                events),
+            new RunGuardStage(runs, runPolicies, LoopDetector::forThreshold, store.runs(), catalog, estimator, vertx,
+                clock, events),
             new CacheStage(responseCache, config, vertx), vertx, nanoClock, events),
         Instant.now().getEpochSecond());
   }

@@ -6,8 +6,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice eval}: offline evaluations of Sluice's policies against recorded workloads. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Evaluate Sluice's policies against a recorded workload, in process (emulator + gateway).",
-    subcommands = {CacheReplayCommand.class, SemanticCacheEvalCommand.class})
+    description = "Evaluate Sluice's policies against recorded workloads, labelled data and scripted agents.",
+    subcommands = {CacheReplayCommand.class, SemanticCacheEvalCommand.class, EvalLoopsCommand.class})
 final class EvalCommand implements Runnable {
   @Spec
   CommandSpec spec;
