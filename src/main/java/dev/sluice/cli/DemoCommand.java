@@ -71,39 +71,48 @@ final class DemoCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread onCtrlC = new Thread(() -> {
+      demo.close();
+      stopped.countDown();
+    });
+    Runtime.getRuntime().addShutdownHook(onCtrlC);
+    err.printf(Locale.ROOT, "sluice demo: Sluice is at %s; running the workload for %s%n", demo.baseUrl(), duration);
+    err.flush();
+    Thread progress = Thread.ofPlatform().daemon().name("sluice-demo-progress").start(() -> showProgress(demo, length, err));
+    long started = System.nanoTime();
+    DemoSummary summary;
     try {
-      err.printf(Locale.ROOT, "sluice demo: Sluice is at %s; running the workload for %s%n", demo.baseUrl(), duration);
-      err.flush();
-      Thread progress = Thread.ofPlatform().daemon().name("sluice-demo-progress").start(() -> showProgress(demo, length, err));
-      long started = System.nanoTime();
       demo.runWorkload();
       progress.interrupt();
       progress.join();
-      long seconds = Math.round((System.nanoTime() - started) / 1e9);
-
-      DemoSummary summary = demo.summary();
-      out.println();
-      out.printf(Locale.ROOT, "Sluice demo: %d s of traffic, as the usage ledger records it%n%n", seconds);
-      summary.print(out);
-      out.println();
-      out.println("Dashboard   " + demo.dashboardUrl() + "   (sign in with the admin key " + demo.adminKey() + ")");
-      out.println("Metrics     http://127.0.0.1:" + demo.gateway().port() + "/metrics   (same key)");
-      out.println("API         " + demo.baseUrl());
-      out.flush();
-      if (exit) return 0;
-      out.println();
-      out.println("Sluice keeps serving the emulated backends; press Ctrl-C to stop.");
-      out.flush();
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        demo.close();
-        stopped.countDown();
-      }));
-      stopped.await();
-      return 0;
-    } finally {
-      if (exit) demo.close();
+      summary = demo.summary();
+    } catch (RuntimeException e) {
+      progress.interrupt();
+      err.println("sluice demo: " + e.getMessage());
+      err.flush();
+      demo.close();
+      return 1;
     }
+    long seconds = Math.round((System.nanoTime() - started) / 1e9);
+    out.println();
+    out.printf(Locale.ROOT, "Sluice demo: %d s of traffic, as the usage ledger records it%n%n", seconds);
+    summary.print(out);
+    out.println();
+    out.println("Dashboard   " + demo.dashboardUrl() + "   (sign in with the admin key " + demo.adminKey() + ")");
+    out.println("Metrics     http://127.0.0.1:" + demo.gateway().port() + "/metrics   (same key)");
+    out.println("API         " + demo.baseUrl());
+    out.flush();
+    if (exit) {
+      Runtime.getRuntime().removeShutdownHook(onCtrlC);
+      demo.close();
+      return 0;
+    }
+    out.println();
+    out.println("Sluice keeps serving the emulated backends; press Ctrl-C to stop.");
+    out.flush();
+    stopped.await();
+    return 0;
   }
 
   /** A progress bar on stderr: redrawn in place on a terminal, a line every 10 s otherwise, and a last one at the end. */

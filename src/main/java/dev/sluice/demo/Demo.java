@@ -70,6 +70,7 @@ public final class Demo implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
   private DemoWorkload workload;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Demo(Options options, DemoBackends backends, Gateway gateway, String adminKey, DemoWorkload.DemoKeys keys,
       Path tempDir) {
@@ -137,7 +138,7 @@ public final class Demo implements AutoCloseable {
    */
   private void setBudgets() {
     BigDecimal agentsDaily = BigDecimal.valueOf(options.duration().toMillis())
-        .multiply(new BigDecimal("0.0000025")).max(new BigDecimal("0.01"));
+        .multiply(new BigDecimal("0.0000008")).max(new BigDecimal("0.004"));
     admin("POST", "/admin/budgets", "{\"scope\":\"tenant\",\"tenant\":\"research-agents\",\"amount_usd\":"
         + agentsDaily.toPlainString() + ",\"period\":\"day\",\"action\":\"block\",\"alert_at\":[0.5,0.8,1.0]}");
     admin("POST", "/admin/budgets", "{\"scope\":\"tenant\",\"tenant\":\"support-app\",\"amount_usd\":25,"
@@ -250,8 +251,10 @@ public final class Demo implements AutoCloseable {
     return java.util.Collections.unmodifiableMap(m);
   }
 
+  /** Stops everything and removes the temporary store; later calls do nothing. */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) return;
     gateway.close();
     backends.close();
     if (tempDir != null) {

@@ -140,9 +140,13 @@ final class DemoWorkload {
           .put("content", "You are a research agent. Use the search and read tools, then write a short brief.");
       messages(body).addObject().put("role", "user").put("content", "Write a brief on " + topic + ".");
       int steps = stuck ? STUCK_RUN_STEPS : 3 + random.nextInt(4);
+      boolean refused = false;
       for (int step = 1; step <= steps && going.getAsBoolean(); step++) {
         int status = send(body, keys.agents(), "research", null, run);
-        if (status != 200) break; // refused (a run guard, a budget): the agent gives up this run
+        if (status != 200) { // refused (a run guard, a budget): the agent gives up this run
+          refused = true;
+          break;
+        }
         String query = stuck ? topic : topic + " " + step;
         String call = "call_" + step;
         ObjectNode assistant = messages(body).addObject().put("role", "assistant");
@@ -153,7 +157,8 @@ final class DemoWorkload {
         messages(body).addObject().put("role", "tool").put("tool_call_id", call)
             .put("content", stuck ? "No results found." : "3 results for " + query + ": ...");
       }
-      pause(random, 200, 600);
+      if (refused) pause(random, 2000, 4000); // and waits a little before the next one
+      else pause(random, 200, 600);
     }
   }
 
