@@ -6,6 +6,8 @@ import dev.sluice.admit.BudgetAlerts;
 import dev.sluice.admit.BudgetGuard;
 import dev.sluice.admit.RateLimiter;
 import dev.sluice.auth.KeyDirectory;
+import dev.sluice.cache.CacheStage;
+import dev.sluice.cache.ResponseCache;
 import dev.sluice.meter.Charges;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.meter.PlanBook;
@@ -28,6 +30,10 @@ import dev.sluice.provider.local.LocalEmbeddingsProvider;
 import dev.sluice.provider.local.MiniLm;
 import dev.sluice.provider.openai.OpenAiProvider;
 import dev.sluice.route.Catalog;
+import dev.sluice.runs.ExactRepeatCheck;
+import dev.sluice.runs.RunGuardStage;
+import dev.sluice.runs.RunPolicies;
+import dev.sluice.runs.RunTracker;
 import dev.sluice.server.HttpEdge;
 import dev.sluice.server.Snapshot;
 import io.vertx.core.DeploymentOptions;
@@ -59,6 +65,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  /** How long a run stays in memory after its last call (its totals stay in the ledger). */
+  private static final java.time.Duration RUN_IDLE = java.time.Duration.ofMinutes(10);
 
   private final Vertx vertx;
   private final boolean ownsVertx;
@@ -81,6 +89,9 @@ public final class Gateway implements AutoCloseable {
   private PrometheusMetrics metrics;
   private AccessLog accessLog;
   private GatewayEvents events = GatewayEvents.NONE;
+  private ResponseCache responseCache;
+  private RunTracker runs;
+  private RunPolicies runPolicies;
 
 
   private Gateway(Vertx vertx, boolean ownsVertx) {
@@ -122,8 +133,13 @@ public final class Gateway implements AutoCloseable {
     accessLog = AccessLog.open(config.accessLog());
     events = GatewayEvents.all(accessLog == null ? List.of(metrics) : List.of(metrics, accessLog));
     estimator = new TokenEstimator(prices);
+    responseCache = ResponseCache.create(config.cache().memoryBytes());
+    runs = new RunTracker(store, vertx, clock, nanoClock);
+    runPolicies = new RunPolicies(store.runs(), vertx);
+    vertx.setPeriodic(60_000, id -> runs.evictIdle(RUN_IDLE));
     current.set(snapshot(config, null));
-    HttpEdge edge = new HttpEdge(current::get, nanoClock, store, vertx, clock, metrics::scrape);
+    HttpEdge edge = new HttpEdge(current::get, nanoClock, store, vertx, clock, metrics::scrape, responseCache::purge,
+        runs, runPolicies);
     GatewayConfig.Listen listen = config.listen();
     Future<String> deployed = vertx.deployVerticle(() -> new ServerVerticle(edge, http, listen),
         new DeploymentOptions().setInstances(instances).setThreadingModel(ThreadingModel.EVENT_LOOP));
@@ -158,6 +174,11 @@ public final class Gateway implements AutoCloseable {
     return vertx;
   }
 
+  /** The response cache, shared by every configuration the gateway runs. */
+  public ResponseCache responseCache() {
+    return responseCache;
+  }
+
   /**
    * The in-process embedding model, shared by every {@code local} deployment and by anything else
    * in the gateway that embeds text. Started by the first local deployment, or here on first use.
@@ -175,8 +196,11 @@ public final class Gateway implements AutoCloseable {
     var meter = new MeterStage(store.ledger(), catalog, prices, charges, clock, nanoClock, events);
     var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
     return new Snapshot(config, catalog, keys, plans, rules,
-        Pipelines.modelCall(catalog, keys, meter, ContentLogStage.of(config, accessLog, clock), admit, vertx, nanoClock,
-            events), Instant.now().getEpochSecond());
+        Pipelines.modelCall(catalog, keys, meter, ContentLogStage.of(config, accessLog, clock), admit,
+            new RunGuardStage(runs, runPolicies, ExactRepeatCheck::new, store.runs(), catalog, estimator, vertx, clock,
+                events),
+            new CacheStage(responseCache, config, vertx), vertx, nanoClock, events),
+        Instant.now().getEpochSecond());
   }
 
   /** Tenants declared in the config exist in the store too, so budgets and usage can name them. */

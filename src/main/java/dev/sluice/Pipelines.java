@@ -2,11 +2,13 @@ package dev.sluice;
 
 import dev.sluice.admit.AdmitStage;
 import dev.sluice.auth.IdentifyStage;
+import dev.sluice.cache.CacheStage;
 import dev.sluice.events.GatewayEvents;
 import dev.sluice.auth.KeyDirectory;
 import dev.sluice.meter.MeterStage;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.Stage;
+import dev.sluice.runs.RunGuardStage;
 import dev.sluice.route.AttemptStage;
 import dev.sluice.route.Catalog;
 import dev.sluice.route.DeploymentGuardStage;
@@ -26,12 +28,16 @@ import java.util.function.LongSupplier;
  *   meter      one usage record per request, refusals included (wraps all below)
  *   content    the prompt and answer, redacted, for tenants that opted in to content logging
  *   admit      the key's models, rate limits, budget reservation of the worst case
+ *   run guard  agent runs: stopped runs, run limits (reserving the worst case), loop verdicts
+ *   cache      exact hit -> answer now; identical call in flight -> join it; else call and store
  *   route      plan + retry/fallback loop --->  guard     circuit breaker, back-off, max concurrency,
  *                                                         hourly-cost share
  *                                                provider  codec + HTTP call (or in-process model)
  * </pre>
  *
- * Stages to come slot in between admit and route: the run guard (in admit), then the cache.
+ * The cache sits after admit, so refused requests never read it and a hit still counts against
+ * rate limits and settles its (zero) cost; and before route, so a hit or a joined call never reaches
+ * an upstream.
  */
 final class Pipelines {
   private Pipelines() {}
@@ -45,12 +51,14 @@ final class Pipelines {
 
   /** The per-request stages of {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}. */
   static Pipeline modelCall(Catalog catalog, KeyDirectory keys, MeterStage meter, Stage contentLog, AdmitStage admit,
-      Vertx vertx, LongSupplier nanoClock, GatewayEvents events) {
+      RunGuardStage runGuard, CacheStage cache, Vertx vertx, LongSupplier nanoClock, GatewayEvents events) {
     return new Pipeline(List.of(
         new IdentifyStage(keys),
         meter,
         contentLog,
         admit,
+        runGuard,
+        cache,
         new RouteStage(catalog, attempt(nanoClock, events), vertx, nanoClock)));
   }
 }

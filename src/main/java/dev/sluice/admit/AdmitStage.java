@@ -81,11 +81,11 @@ public final class AdmitStage implements Stage {
     List<Budget> budgets = rules.budgets(who, call.attribution());
     if (limits.isEmpty() && budgets.isEmpty()) return chain.proceed(call);
 
-    WorstCase worst = worstCase(call);
+    WorstCase worst = WorstCase.of(call, catalog, estimator);
     RateLimiter.Permit permit = null;
     Map<String, String> rateHeaders = Map.of();
     if (!limits.isEmpty()) {
-      RateLimiter.Decision d = limiter.acquire(limits, worst.tokens);
+      RateLimiter.Decision d = limiter.acquire(limits, worst.tokens());
       if (d instanceof RateLimiter.Decision.Refused r) {
         throw new GatewayException(new GatewayError.RateLimited(describe(r), Duration.ofNanos(r.retryAfterNanos()),
             headers(r.headers())));
@@ -105,8 +105,8 @@ public final class AdmitStage implements Stage {
     return load(budgets, now)
         .compose(v -> charges.plans().plan(who.tenant()))
         .compose(plan -> {
-          long chargeEstimate = Math.max(worst.cost.nanos(),
-              plan.charge(worst.cost, Optional.of(Usage.of(worst.promptTokens, worst.outputTokens)), call.model()).nanos());
+          long chargeEstimate = Math.max(worst.cost().nanos(),
+              plan.charge(worst.cost(), Optional.of(Usage.of(worst.promptTokens(), worst.outputTokens())), call.model()).nanos());
           BudgetGuard.Decision d = guard.reserve(budgets, chargeEstimate, now);
           if (d instanceof BudgetGuard.Decision.Refused r) {
             if (heldPermit != null) heldPermit.settle(0);
@@ -141,44 +141,6 @@ public final class AdmitStage implements Stage {
       }
       return null;
     }, false);
-  }
-
-  /** The most a request can use and cost, over every deployment it could be served by. */
-  private record WorstCase(long tokens, long promptTokens, long outputTokens, Money cost) {}
-
-  private WorstCase worstCase(Call call) {
-    GatewayConfig config = call.config();
-    Optional<ModelConfig> asked = config.model(call.model());
-    if (asked.isEmpty()) return new WorstCase(1, 1, 0, Money.ZERO);
-    long prompt = 0;
-    long output = 0;
-    Money cost = Money.ZERO;
-    Set<String> seen = new HashSet<>();
-    List<ModelConfig> queue = new ArrayList<>(List.of(asked.get()));
-    for (int i = 0; i < queue.size(); i++) {
-      ModelConfig m = queue.get(i);
-      if (!seen.add(m.name())) continue;
-      for (Deployment d : catalog.deployments(m.name())) {
-        String upstream = d.config().upstreamModelFor(m.isPattern() ? call.model() : m.name());
-        TokenEstimator.Estimate e = call.operation() == Operation.EMBEDDINGS
-            ? embeddingsEstimate(call, m, d, upstream)
-            : estimator.estimate(call.body(), m, d.config(), upstream);
-        prompt = Math.max(prompt, e.promptTokens());
-        output = Math.max(output, e.outputTokens());
-        if (e.worstCaseCost().isPresent() && e.worstCaseCost().get().compareTo(cost) > 0) cost = e.worstCaseCost().get();
-      }
-      for (String f : m.fallbacks()) config.model(f).ifPresent(queue::add);
-    }
-    return new WorstCase(prompt + output, prompt, output, cost);
-  }
-
-  private TokenEstimator.Estimate embeddingsEstimate(Call call, ModelConfig m, Deployment d, String upstream) {
-    // An embeddings request has no output: its worst case is its input, priced as input.
-    long tokens = 0;
-    var input = call.body().get("input");
-    if (input != null && input.isTextual()) tokens = input.asText().length() / 3 + 1;
-    if (input != null && input.isArray()) for (var item : input) tokens += item.isTextual() ? item.asText().length() / 3 + 1 : item.size();
-    return new TokenEstimator.Estimate(tokens, 0, Optional.empty());
   }
 
   private static String describe(RateLimiter.Decision.Refused r) {

@@ -60,8 +60,8 @@ final class UsageCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Instant now = Instant.now();
-    String from = since == null ? null : queryTime("--since", since, now);
-    String to = until == null ? null : queryTime("--until", until, now);
+    String from = since == null ? null : queryTime(spec.commandLine(), "--since", since, now);
+    String to = until == null ? null : queryTime(spec.commandLine(), "--until", until, now);
     StringBuilder path = new StringBuilder("/admin/usage?");
     if (!by.isEmpty()) path.append("group_by=").append(AdminClient.q(String.join(",", by))).append('&');
     if (from != null) path.append("from=").append(AdminClient.q(from)).append('&');
@@ -158,7 +158,7 @@ final class UsageCommand implements Callable<Integer> {
    * A {@code from} or {@code to} for the admin API: a span back from {@code now} ({@code 30m},
    * {@code 24h}, {@code 7d}, {@code 2w}) becomes that instant; a date or an RFC 3339 time goes as it is.
    */
-  private String queryTime(String option, String value, Instant now) {
+  static String queryTime(CommandLine command, String option, String value, Instant now) {
     String v = value.strip();
     try {
       Matcher m = RELATIVE.matcher(v);
@@ -179,7 +179,7 @@ final class UsageCommand implements Callable<Integer> {
       }
       return v;
     } catch (DateTimeException | ArithmeticException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), option + " must be a span back from now (30m, 24h, 7d, 2w) "
+      throw new CommandLine.ParameterException(command, option + " must be a span back from now (30m, 24h, 7d, 2w) "
           + "or a time (2026-11-01 or 2026-11-01T09:00:00Z), got '" + value + "'");
     }
   }

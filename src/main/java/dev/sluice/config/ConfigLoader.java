@@ -11,6 +11,7 @@ import dev.sluice.config.GatewayConfig.ProviderKind;
 import dev.sluice.config.GatewayConfig.Retry;
 import dev.sluice.config.GatewayConfig.Routing;
 import dev.sluice.config.GatewayConfig.Timeouts;
+import dev.sluice.runs.RunPolicy;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -124,6 +125,8 @@ public final class ConfigLoader {
       }
     }).orElse(java.time.ZoneOffset.UTC);
     String accessLog = top.string("access_log").filter(s -> !s.isBlank()).orElse("off");
+    GatewayConfig.CacheLimits cacheLimits = cacheLimits(top);
+    RunPolicy runs = top.mapping("runs").map(ConfigLoader::runs).orElse(RunPolicy.DEFAULT);
     List<TenantConfig> tenants = new ArrayList<>();
     for (YamlNode t : top.mappings("tenants")) {
       tenant(t, !accessLog.equals("off")).ifPresent(tenants::add);
@@ -137,7 +140,45 @@ public final class ConfigLoader {
     }
     checkModels(models, problems);
     return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants, zone,
-        accessLog);
+        accessLog, cacheLimits, runs);
+  }
+
+  private static GatewayConfig.CacheLimits cacheLimits(YamlNode top) {
+    GatewayConfig.CacheLimits d = GatewayConfig.CacheLimits.DEFAULT;
+    long mib = top.integer("cache_memory_mib", 1, 1L << 20).orElse(d.memoryBytes() >> 20);
+    Duration join = positive(top, "cache_join_timeout").orElse(d.joinTimeout());
+    return new GatewayConfig.CacheLimits(mib << 20, join);
+  }
+
+  /** A model's {@code cache:} block: {@code exact}, {@code ttl}, and an optional {@code semantic} block. */
+  private static GatewayConfig.CacheConfig cache(YamlNode n) {
+    GatewayConfig.ExactCache exact = n.enumValue("exact", GatewayConfig.ExactCache.class)
+        .orElse(GatewayConfig.ExactCache.AUTO);
+    Duration ttl = positive(n, "ttl").orElse(GatewayConfig.CacheConfig.DEFAULT_TTL);
+    Optional<GatewayConfig.SemanticCache> semantic = n.mapping("semantic").map(ConfigLoader::semantic);
+    n.finish();
+    return new GatewayConfig.CacheConfig(exact, ttl, semantic);
+  }
+
+  /** {@code threshold: default} (the shipped threshold, NaN here) or a cosine similarity in (0, 1]. */
+  private static GatewayConfig.SemanticCache semantic(YamlNode n) {
+    double threshold = Double.NaN;
+    Optional<String> text = n.string("threshold").map(String::trim);
+    if (text.isPresent() && !text.get().equals("default")) {
+      try {
+        threshold = Double.parseDouble(text.get());
+        if (!(threshold > 0 && threshold <= 1)) {
+          n.problemAt("threshold", "'" + n.path() + ".threshold' is " + text.get()
+              + "; it must be 'default' or a cosine similarity above 0 and at most 1, such as 0.92");
+          threshold = Double.NaN;
+        }
+      } catch (NumberFormatException e) {
+        n.problemAt("threshold", "'" + n.path() + ".threshold' must be 'default' or a number such as 0.92, got '"
+            + text.get() + "'");
+      }
+    }
+    n.finish();
+    return new GatewayConfig.SemanticCache(threshold);
   }
 
   private Optional<TenantConfig> tenant(YamlNode n, boolean accessLogOn) {
@@ -151,6 +192,8 @@ public final class ConfigLoader {
       n.problemAt("name", "'" + n.path() + ".name' must be 1-64 letters, digits, '_', '.' or '-', got '" + name.get() + "'");
     }
     Optional<String> plan = n.json("plan");
+    GatewayConfig.CacheScope cacheScope = n.enumValue("cache_scope", GatewayConfig.CacheScope.class)
+        .orElse(GatewayConfig.CacheScope.KEY);
     List<KeyConfig> keys = new ArrayList<>();
     for (YamlNode k : n.mappings("keys")) {
       Optional<String> keyName = k.requiredString("name");
@@ -163,7 +206,7 @@ public final class ConfigLoader {
       if (keyName.isPresent() && secret.isPresent()) keys.add(new KeyConfig(keyName.get(), new Secret(secret.get()), models));
     }
     n.finish();
-    return name.map(v -> new TenantConfig(v, plan, keys, logContent));
+    return name.map(v -> new TenantConfig(v, plan, keys, cacheScope, logContent));
   }
 
   private static void checkTenants(List<TenantConfig> tenants, Optional<Secret> adminKey, List<String> problems) {
@@ -219,6 +262,7 @@ public final class ConfigLoader {
     Routing modelRouting = n.enumValue("routing", Routing.class).orElse(routing);
     Retry modelRetry = n.mapping("retry").map(r -> retry(r, retry)).orElse(retry);
     Optional<PriceOverride> price = n.mapping("price").flatMap(ConfigLoader::price);
+    GatewayConfig.CacheConfig cache = n.mapping("cache").map(ConfigLoader::cache).orElse(GatewayConfig.CacheConfig.NONE);
     List<YamlNode> deploymentNodes = n.mappings("deployments");
     if (deploymentNodes.isEmpty()) {
       n.problem("'" + n.path() + "' (" + name.orElse("?") + ") needs at least one entry under 'deployments'");
@@ -235,7 +279,7 @@ public final class ConfigLoader {
       });
     }
     n.finish();
-    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price));
+    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price, cache));
   }
 
   private Optional<DeploymentConfig> deployment(YamlNode n, Timeouts defaults, Map<ProviderKind, Integer> counters) {
@@ -318,6 +362,27 @@ public final class ConfigLoader {
       n.problemAt("base_url", "'" + n.path() + ".base_url' is not a valid URL: " + e.getMessage());
       return URI.create("http://invalid");
     }
+  }
+
+  /** {@code runs:}, the default limits of every agent run. */
+  private static RunPolicy runs(YamlNode n) {
+    RunPolicy d = RunPolicy.DEFAULT;
+    long calls = n.integer("max_calls", 1, Long.MAX_VALUE).orElse(d.maxCalls());
+    long tokens = n.integer("max_tokens", 1, Long.MAX_VALUE).orElse(d.maxTokens());
+    long cost = n.exactDecimal("max_cost_usd", new BigDecimal("0.000000001"), new BigDecimal("1000000000"))
+        .map(usd -> dev.sluice.meter.Money.ofUsd(usd).nanos()).orElse(d.maxCostNanos());
+    Duration wall = positive(n, "max_wall_time").orElse(d.maxWallTime());
+    int depth = n.integer("max_depth", 0, 100).map(Long::intValue).orElse(d.maxDepth());
+    RunPolicy.LoopVerdict verdict = d.loopVerdict();
+    int threshold = d.repeatThreshold();
+    Optional<YamlNode> loops = n.mapping("loops");
+    if (loops.isPresent()) {
+      verdict = loops.get().enumValue("verdict", RunPolicy.LoopVerdict.class).orElse(verdict);
+      threshold = loops.get().integer("repeat_threshold", 2, 1000).map(Long::intValue).orElse(threshold);
+      loops.get().finish();
+    }
+    n.finish();
+    return new RunPolicy(calls, tokens, cost, wall, depth, verdict, threshold);
   }
 
   private static Timeouts timeouts(YamlNode n, Timeouts defaults) {

@@ -12,6 +12,8 @@ import java.util.Optional;
  * {@link EnvironmentConfig}) and never changed: a reload builds a new one and swaps it in.
  *
  * @param source where it came from: a file path, or {@code environment}
+ * @param cache the response cache's memory bound and join timeout
+ * @param runs the default limits of agent runs ({@code runs:})
  */
 public record GatewayConfig(
     String source,
@@ -25,7 +27,9 @@ public record GatewayConfig(
     String store,
     List<TenantConfig> tenants,
     java.time.ZoneId timeZone,
-    String accessLog) {
+    String accessLog,
+    CacheLimits cache,
+    dev.sluice.runs.RunPolicy runs) {
 
   public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
   public static final String DEFAULT_STORE = "sqlite:data/sluice.db";
@@ -35,25 +39,84 @@ public record GatewayConfig(
     tenants = List.copyOf(tenants);
   }
 
+ /** A config with the response cache's default limits and the default limits of agent runs. */
+  public GatewayConfig(String source, Listen listen, Optional<Secret> adminKey, long maxRequestBody, Timeouts timeouts,
+      Retry retry, CircuitBreaker circuitBreaker, List<ModelConfig> models, String store, List<TenantConfig> tenants,
+      java.time.ZoneId timeZone, String accessLog) {
+    this(source, listen, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store, tenants, timeZone,
+        accessLog, CacheLimits.DEFAULT, dev.sluice.runs.RunPolicy.DEFAULT);
+  }
+
   /** The same config listening elsewhere. */
   public GatewayConfig withListen(Listen other) {
     return new GatewayConfig(source, other, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store,
-        tenants, timeZone, accessLog);
+        tenants, timeZone, accessLog, cache, runs);
+  }
+
+  /**
+   * Limits of the response cache, shared by every model.
+   *
+   * @param memoryBytes the most the stored answers may take, all models and tenants together
+   *     ({@code cache_memory_mib})
+   * @param joinTimeout how long a request waits for an identical one in flight to answer before it
+   *     calls the upstream itself ({@code cache_join_timeout})
+   */
+  public record CacheLimits(long memoryBytes, Duration joinTimeout) {
+    public static final CacheLimits DEFAULT = new CacheLimits(256L << 20, Duration.ofSeconds(60));
+  }
+
+  /** Which answers of a model the exact cache keeps ({@code cache.exact}). */
+  public enum ExactCache {
+    /** Only reproducible requests: temperature 0, or a seed. */
+    AUTO,
+    /** Every request, reproducible or not. */
+    ALWAYS,
+    /** None, unless a request asks with {@code X-Sluice-Cache: on}. */
+    OFF
+  }
+
+  /**
+   * How a model's answers are cached ({@code cache:} on a model).
+   *
+   * @param ttl how long a stored answer is served
+   * @param semantic the semantic cache, or empty when its block is omitted (disabled)
+   */
+  public record CacheConfig(ExactCache exact, Duration ttl, Optional<SemanticCache> semantic) {
+    public static final Duration DEFAULT_TTL = Duration.ofHours(1);
+    /** A model without a {@code cache:} block. */
+    public static final CacheConfig NONE = new CacheConfig(ExactCache.OFF, DEFAULT_TTL, Optional.empty());
+  }
+
+  /**
+   * The semantic side of a model's cache.
+   *
+   * @param threshold the least cosine similarity that counts as the same question, or {@code NaN} for
+   *     the shipped default ({@code threshold: default})
+   */
+  public record SemanticCache(double threshold) {}
+
+  /** Whose answers a tenant's requests may be served from: its own key's only, or any key of the tenant. */
+  public enum CacheScope {
+    KEY,
+    TENANT
   }
 
   /**
    * A tenant declared in the config, with keys whose secrets come from the environment.
    *
    * @param plan the pricing plan as JSON text, or empty for pass-through
-   */
-  /**
-   * A tenant declared in the config.
-   *
+   * @param cacheScope whether its keys share cached answers ({@code cache_scope})
    * @param logContent whether its prompts and completions are written (redacted) to the access log
    */
-  public record TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys, boolean logContent) {
+  public record TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys, CacheScope cacheScope,
+      boolean logContent) {
     public TenantConfig {
       keys = List.copyOf(keys);
+    }
+
+    /** A tenant whose cached answers stay with the key that stored them. */
+    public TenantConfig(String name, Optional<String> plan, List<KeyConfig> keys) {
+      this(name, plan, keys, CacheScope.KEY, false);
     }
   }
 
@@ -150,6 +213,7 @@ public record GatewayConfig(
    * @param name an exact name, or a pattern ending in {@code *} that matches names by prefix
    * @param price the price of every deployment of the model that sets none of its own; empty to
    *     use the shipped price table
+   * @param cache how its answers are cached
    */
   public record ModelConfig(
       String name,
@@ -157,10 +221,17 @@ public record GatewayConfig(
       List<String> fallbacks,
       Routing routing,
       Retry retry,
-      Optional<PriceOverride> price) {
+      Optional<PriceOverride> price,
+      CacheConfig cache) {
     public ModelConfig {
       deployments = List.copyOf(deployments);
       fallbacks = List.copyOf(fallbacks);
+    }
+
+    /** A model without a cache. */
+    public ModelConfig(String name, List<DeploymentConfig> deployments, List<String> fallbacks, Routing routing, Retry retry,
+        Optional<PriceOverride> price) {
+      this(name, deployments, fallbacks, routing, retry, price, CacheConfig.NONE);
     }
 
     /** A model priced by its deployments or by the shipped table. */

@@ -138,7 +138,7 @@ public final class Demo implements AutoCloseable {
    */
   private void setBudgets() {
     BigDecimal agentsDaily = BigDecimal.valueOf(options.duration().toMillis())
-        .multiply(new BigDecimal("0.0000008")).max(new BigDecimal("0.004"));
+        .multiply(new BigDecimal("0.0000025")).max(new BigDecimal("0.01"));
     admin("POST", "/admin/budgets", "{\"scope\":\"tenant\",\"tenant\":\"research-agents\",\"amount_usd\":"
         + agentsDaily.toPlainString() + ",\"period\":\"day\",\"action\":\"block\",\"alert_at\":[0.5,0.8,1.0]}");
     admin("POST", "/admin/budgets", "{\"scope\":\"tenant\",\"tenant\":\"support-app\",\"amount_usd\":25,"

@@ -26,8 +26,8 @@ import java.util.function.BooleanSupplier;
  *       the same few questions, half of them streamed;
  *   <li>agents ({@code research-agents}, model {@code agent}) that work through runs of a few
  *       steps, each step resending the conversation so far with its tool calls and results; every
- *       third run is stuck, calling the same tool with the same arguments and getting the same
- *       result again and again until it is stopped or gives up;
+ *       third run gets stuck after two steps, sending the very same request again and again (as an
+ *       agent does whose tool keeps failing) until it is stopped or gives up;
  *   <li>background jobs ({@code batch-jobs}): document summaries on the CPU pool and ticket triage on
  *       the GPU pool.
  * </ul>
@@ -132,7 +132,7 @@ final class DemoWorkload {
   private void agent(int agent, Random random, BooleanSupplier going) {
     for (int n = 1; going.getAsBoolean(); n++) {
       String run = "run-" + (char) ('a' + agent) + "-" + n;
-      boolean stuck = n % 3 == 0;
+      boolean stuck = n % 3 == 2;
       String topic = RESEARCH_TOPICS.get(random.nextInt(RESEARCH_TOPICS.size()));
       ObjectNode body = chat("agent", 150);
       tools(body);
@@ -147,7 +147,8 @@ final class DemoWorkload {
           refused = true;
           break;
         }
-        String query = stuck ? topic : topic + " " + step;
+        if (stuck && step > 2) continue; // stuck: its tool keeps failing, so it sends the same step again
+        String query = topic + " " + step;
         String call = "call_" + step;
         ObjectNode assistant = messages(body).addObject().put("role", "assistant");
         assistant.putNull("content");
@@ -155,7 +156,7 @@ final class DemoWorkload {
             .putObject("function");
         fn.put("name", "search").put("arguments", "{\"q\":\"" + query + "\"}");
         messages(body).addObject().put("role", "tool").put("tool_call_id", call)
-            .put("content", stuck ? "No results found." : "3 results for " + query + ": ...");
+            .put("content", "3 results for " + query + ": ...");
       }
       if (refused) pause(random, 2000, 4000); // and waits a little before the next one
       else pause(random, 200, 600);

@@ -40,6 +40,10 @@ public final class ErrorWire {
       }
       case GatewayError.BudgetExceeded e ->
           withHeaders(response(429, e.message(), "insufficient_quota", null, "budget_exceeded"), Map.of("x-should-retry", "false"));
+      case GatewayError.RunRefused e -> withHeaders(e.code().equals(GatewayError.RunRefused.STOPPED)
+              ? response(409, e.message(), "invalid_request_error", e.param(), e.code())
+              : response(429, e.message(), "rate_limit_error", e.param(), e.code()),
+          Map.of("x-should-retry", "false"));
       case GatewayError.PayloadTooLarge e ->
           response(413, e.message(), "invalid_request_error", null, "request_too_large");
       case GatewayError.UpstreamRejected e ->

@@ -66,6 +66,21 @@ public sealed interface GatewayError {
    */
   record BudgetExceeded(String message) implements GatewayError {}
 
+  /**
+   * The agent-run guard refused a call of a run: HTTP 429 with code {@code run_limit_exceeded} (a
+   * limit of the run is reached) or {@code run_loop_detected} (the call continues a loop), HTTP 409
+   * with code {@code run_stopped} (an operator stopped the run). Always {@code x-should-retry: false}:
+   * the same call would be refused again.
+   *
+   * @param param the limit ({@code max_calls}...) or the loop pattern ({@code exact_repeat}...), or
+   *     {@code null} for a stopped run
+   */
+  record RunRefused(String code, String message, String param) implements GatewayError {
+    public static final String LIMIT = "run_limit_exceeded";
+    public static final String LOOP = "run_loop_detected";
+    public static final String STOPPED = "run_stopped";
+  }
+
   /** The request body exceeds the configured limit. HTTP 413. */
   record PayloadTooLarge(long limitBytes) implements GatewayError {
     @Override

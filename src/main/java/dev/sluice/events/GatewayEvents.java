@@ -28,6 +28,14 @@ public interface GatewayEvents {
    */
   default void attemptFailed(String model, String deployment, String pool, String failureClass) {}
 
+  /**
+   * The run guard gave a verdict on a call of an agent run.
+   *
+   * @param verdict {@code warn}, {@code slow} or {@code stop}
+   * @param reason the loop pattern ({@code exact_repeat}...) or the limit ({@code max_calls}...)
+   */
+  default void runVerdict(String tenant, String verdict, String reason) {}
+
   /** All of {@code observers}, in order; one that throws does not stop the others. */
   static GatewayEvents all(List<GatewayEvents> observers) {
     List<GatewayEvents> list = List.copyOf(observers);
@@ -48,6 +56,17 @@ public interface GatewayEvents {
         for (GatewayEvents e : list) {
           try {
             e.metered(record);
+          } catch (RuntimeException ignored) {
+            // an observer must not fail a request
+          }
+        }
+      }
+
+      @Override
+      public void runVerdict(String tenant, String verdict, String reason) {
+        for (GatewayEvents e : list) {
+          try {
+            e.runVerdict(tenant, verdict, reason);
           } catch (RuntimeException ignored) {
             // an observer must not fail a request
           }

@@ -100,14 +100,26 @@ public final class MeterStage implements Stage {
   private Future<Void> write(Call call, Instant at, Served served, Optional<Usage> usage, long ttftMicros,
       GatewayError error, int okStatus) {
     long latencyMicros = (nanoClock.getAsLong() - call.startNanos()) / 1_000;
+    RequestTrace trace = call.trace();
     Priced priced = price(call, served, usage);
+    long avoidedNanos = trace.avoidedNanos(); // a guard's refusal: the worst case it reserved
+    if (answeredWithoutUpstream(trace)) {
+      // No upstream call: nothing spent, nothing charged (zero-cost hits); what the answer would cost
+      // now is what was avoided, else what it cost when it was made.
+      avoidedNanos = priced.known && !priced.cost.isZero() ? priced.cost.nanos() : Math.max(0, trace.originalCostNanos());
+      priced = new Priced(Money.ZERO, true);
+      usage = Optional.empty();
+    }
+    final Optional<Usage> spent = usage;
+    final long avoided = avoidedNanos;
+    final Priced cost = priced;
     Principal p = call.principal();
     String tenant = p == null ? Principal.DEFAULT_TENANT : p.tenant();
-    Future<Money> charge = priced.cost.isZero() ? Future.succeededFuture(Money.ZERO)
-        : charges.charge(tenant, priced.cost, usage, call.model(), at);
+    Future<Money> charge = cost.cost.isZero() ? Future.succeededFuture(Money.ZERO)
+        : charges.charge(tenant, cost.cost, spent, call.model(), at);
     return charge.recover(err -> {
       log.warn("request {}: charging failed ({}); charged as cost", call.requestId(), err.toString());
-      return Future.succeededFuture(priced.cost);
+      return Future.succeededFuture(cost.cost);
     }).compose(chargeAmount -> {
       int status = okStatus;
       String errorCode = null;
@@ -118,9 +130,9 @@ public final class MeterStage implements Stage {
         errorCode = wire.body().path("error").path("code").asText(null);
         errorClass = errorClass(error);
       }
-      Usage u = usage.orElse(new Usage(0, 0, 0, 0, 0));
+      Usage u = spent.orElse(new Usage(0, 0, 0, 0, 0));
       try {
-        call.trace().metered(u.input() + u.cachedInput() + u.cacheWrite() + u.output(), priced.cost.nanos(),
+        trace.metered(u.input() + u.cachedInput() + u.cacheWrite() + u.output(), cost.cost.nanos(),
             chargeAmount.nanos());
       } catch (RuntimeException e) {
         log.error("request {}: settling after metering failed", call.requestId(), e);
@@ -131,7 +143,7 @@ public final class MeterStage implements Stage {
           served == null ? null : served.model(), served == null ? null : served.deploymentId(),
           served == null ? null : served.provider(), served == null ? null : served.pool(),
           u.input(), u.cachedInput(), u.cacheWrite(), u.output(), u.reasoning(),
-          priced.cost.nanos(), chargeAmount.nanos(), priced.known, "off", 0, null,
+          cost.cost.nanos(), chargeAmount.nanos(), cost.known, trace.cacheStatus(), avoided, trace.avoidedBy(),
           latencyMicros, ttftMicros, status, errorCode, errorClass, attemptsJson(call.trace()));
       events.metered(record);
       Context context = Vertx.currentContext();
@@ -140,6 +152,14 @@ public final class MeterStage implements Stage {
         return Future.succeededFuture();
       });
     });
+  }
+
+  /** Whether a cache (or another mechanism) answered without any upstream call. */
+  private static boolean answeredWithoutUpstream(RequestTrace trace) {
+    return switch (trace.cacheStatus()) {
+      case "hit", "semantic", "joined" -> true;
+      default -> false;
+    };
   }
 
   /** The cost of a request and whether it is known. */
@@ -197,6 +217,7 @@ public final class MeterStage implements Stage {
       case GatewayError.Internal x -> "internal";
       case GatewayError.RateLimited x -> "rate_limited";
       case GatewayError.BudgetExceeded x -> "budget_exceeded";
+      case GatewayError.RunRefused x -> x.code();
     };
   }
 

@@ -38,6 +38,7 @@ public final class PrometheusMetrics implements GatewayEvents {
   private final BoundedLabels tenants = new BoundedLabels(200);
   private final BoundedLabels features = new BoundedLabels(100);
   private final BoundedLabels models = new BoundedLabels(200);
+  private final BoundedLabels runReasons = new BoundedLabels(50);
   private final AtomicLong inFlight = new AtomicLong();
   private final Set<String> breakerGauges = new HashSet<>();
   private final Supplier<Catalog> catalog;
@@ -131,6 +132,14 @@ public final class PrometheusMetrics implements GatewayEvents {
       Counter.builder("sluice.rejections").description("Calls refused by admission, by reason")
           .tags("reason", rejection, "tenant", tenant).register(registry).increment();
     }
+  }
+
+  @Override
+  public void runVerdict(String tenant, String verdict, String reason) {
+    Counter.builder("sluice.run.verdicts").description("Verdicts of the run guard on calls of agent runs: warn, slow "
+            + "or stop, by loop pattern or limit")
+        .tags("tenant", tenants.of(tenant), "verdict", verdict, "reason", runReasons.of(reason))
+        .register(registry).increment();
   }
 
   @Override

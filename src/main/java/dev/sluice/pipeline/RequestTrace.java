@@ -34,7 +34,11 @@ public final class RequestTrace {
   private List<MeteredListener> listeners;
   private boolean metered;
   private long hourlyCostNanos;
+  private long avoidedNanos;
   private boolean hourlyPriced;
+  private String cacheStatus = "off";
+  private String avoidedBy;
+  private long originalCostNanos = -1;
 
   public void attempt(Attempt attempt) {
     attempts.add(attempt);
@@ -66,6 +70,51 @@ public final class RequestTrace {
     metered = true;
     if (listeners == null) return;
     for (MeteredListener l : listeners) l.metered(tokens, costNanos, chargeNanos);
+  }
+
+  /** How the response cache handled the request: {@code off} or {@code miss} (the upstream answered). */
+  public void cacheStatus(String status) {
+    cacheStatus = status;
+  }
+
+  /**
+   * The request was answered without calling the upstream. The meter records it at zero cost, with
+   * the cost it avoided: the answer's usage at the current price, else {@code originalCostNanos}.
+   *
+   * @param status {@code hit}, {@code semantic} or {@code joined}
+   * @param mechanism what avoided the call: {@code exact}, {@code semantic}, {@code joined}, {@code cascade}
+   * @param originalCostNanos what the original answer cost, or -1 when unknown
+   */
+  public void answeredWithoutUpstream(String status, String mechanism, long originalCostNanos) {
+    this.cacheStatus = status;
+    this.avoidedBy = mechanism;
+    this.originalCostNanos = originalCostNanos;
+  }
+
+  /** {@code off}, {@code miss}, {@code hit}, {@code semantic} or {@code joined}. */
+  public String cacheStatus() {
+    return cacheStatus;
+  }
+
+  /** Records that a guard refused the request before any upstream call, avoiding {@code nanos} (its worst case). */
+  public void avoided(long nanos, String mechanism) {
+    avoidedNanos = nanos;
+    avoidedBy = mechanism;
+  }
+
+  /** The cost a guard's refusal avoided, 0 when none refused it (the meter prices cache hits itself). */
+  public long avoidedNanos() {
+    return avoidedNanos;
+  }
+
+  /** What avoided the upstream call ({@code exact}, {@code semantic}, {@code joined}, {@code run_guard}...), or {@code null}. */
+  public String avoidedBy() {
+    return avoidedBy;
+  }
+
+  /** What the answer cost when it was first made, or -1; meaningful when {@link #avoidedBy} is set. */
+  public long originalCostNanos() {
+    return originalCostNanos;
   }
 
   /** Whether any attempt ran on a deployment priced by the hour. */

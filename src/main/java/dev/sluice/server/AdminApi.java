@@ -321,6 +321,40 @@ final class AdminApi {
     return root;
   }
 
+  /**
+   * Savings rows as JSON: per group, what was spent upstream, what caches and other mechanisms
+   * avoided, and the requests: {@code {"rows": [{<groups>, "requests", "spend_usd", "charge_usd",
+   * "avoided_usd", "savings_ratio"}], "total": {...}}}. The savings ratio is avoided / (spend + avoided).
+   */
+  static ObjectNode savingsJson(List<UsageLedger.Row> rows) {
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    ArrayNode out = root.putArray("rows");
+    long requests = 0;
+    long spend = 0;
+    long charge = 0;
+    long avoided = 0;
+    for (UsageLedger.Row r : rows) {
+      ObjectNode o = out.addObject();
+      r.groups().forEach(o::put);
+      savings(o, r.requests(), r.costNanos(), r.chargeNanos(), r.avoidedNanos());
+      requests += r.requests();
+      spend += r.costNanos();
+      charge += r.chargeNanos();
+      avoided += r.avoidedNanos();
+    }
+    savings(root.putObject("total"), requests, spend, charge, avoided);
+    return root;
+  }
+
+  private static void savings(ObjectNode o, long requests, long spend, long charge, long avoided) {
+    o.put("requests", requests);
+    o.put("spend_usd", usd(spend));
+    o.put("charge_usd", usd(charge));
+    o.put("avoided_usd", usd(avoided));
+    o.put("savings_ratio", spend + avoided == 0 ? BigDecimal.ZERO
+        : BigDecimal.valueOf(avoided).divide(BigDecimal.valueOf(spend + avoided), 4, java.math.RoundingMode.HALF_EVEN));
+  }
+
   /** Usage rows as CSV, with a header line and the same columns as the JSON. */
   static String usageCsv(List<UsageLedger.Row> rows, List<String> groupBy, boolean withTime) {
     StringBuilder sb = new StringBuilder();

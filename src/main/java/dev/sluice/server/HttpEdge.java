@@ -21,6 +21,8 @@ import dev.sluice.pipeline.Principal;
 import dev.sluice.pipeline.Reply;
 import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.route.Deployment;
+import dev.sluice.runs.RunPolicies;
+import dev.sluice.runs.RunTracker;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -37,6 +39,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToLongBiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +65,9 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final InstantSource clock;
   private final StaticFiles ui = new StaticFiles();
+  private final ToLongBiFunction<String, String> cachePurge;
+  private final RunTracker runs;
+  private final RunPolicies runPolicies;
 
   /**
    * An admin operation: blocking, on a worker thread, from the request (and its JSON body) to an
@@ -92,9 +98,16 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     }
   }
 
+  /**
+   * @param cachePurge drops the response cache's entries of a tenant and/or a model (either may be
+   *     null for all), and says how many
+   */
   public HttpEdge(Supplier<Snapshot> snapshots, LongSupplier nanoClock, Store store, Vertx vertx, InstantSource clock,
-      Supplier<String> metrics) {
+      Supplier<String> metrics, ToLongBiFunction<String, String> cachePurge, RunTracker runs, RunPolicies runPolicies) {
     this.metrics = metrics;
+    this.cachePurge = cachePurge;
+    this.runs = runs;
+    this.runPolicies = runPolicies;
     this.snapshots = snapshots;
     this.nanoClock = nanoClock;
     this.store = store;
@@ -124,10 +137,25 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
         new Endpoint(HttpMethod.GET, "/admin/usage", x -> admin(x, (api, ex, b) -> usage(api, ex, null))),
         new Endpoint(HttpMethod.GET, "/admin/invoices", x -> admin(x, (api, ex, b) ->
             api.invoice(ex.query("tenant"), ex.query("period"), ex.snapshot().config().timeZone()))),
+        new Endpoint(HttpMethod.GET, "/admin/savings", x -> admin(x, (api, ex, b) -> AdminApi.savingsJson(api.usageRows(
+            new AdminApi.UsageParams(ex.query("from"), ex.query("to"), ex.query("group_by"), null, ex.query("tenant")),
+            null, ex.snapshot().config().timeZone())))),
+        new Endpoint(HttpMethod.DELETE, "/admin/cache", x -> admin(x, (api, ex, b) ->
+            Json.MAPPER.createObjectNode().put("purged", cachePurge.applyAsLong(ex.query("tenant"), ex.query("model"))))),
         new Endpoint(HttpMethod.GET, "/admin/usage/series", x -> admin(x, (api, ex, b) -> reports(ex).series(ex::query))),
         new Endpoint(HttpMethod.GET, "/admin/usage/runs", x -> admin(x, (api, ex, b) -> reports(ex).costliestRuns(ex::query))),
         new Endpoint(HttpMethod.GET, "/admin/latency", x -> admin(x, (api, ex, b) -> reports(ex).latency(ex::query))),
         new Endpoint(HttpMethod.GET, "/admin/budgets/status", x -> admin(x, (api, ex, b) -> reports(ex).budgetStatus(ex.query("tenant")))),
+        new Endpoint(HttpMethod.GET, "/admin/runs/{id}", x -> admin(x, (api, ex, b) ->
+            runReports(ex).show(RunReports.tenant(ex.query("tenant")), ex.params().get("id")))),
+        new Endpoint(HttpMethod.POST, "/admin/runs/{id}/stop", x -> admin(x, (api, ex, b) ->
+            runReports(ex).stop(RunReports.tenant(ex.query("tenant")), ex.params().get("id")))),
+        new Endpoint(HttpMethod.PUT, "/admin/tenants/{name}/run-policy", x -> admin(x, (api, ex, b) ->
+            runReports(ex).putPolicy(ex.params().get("name"), b))),
+        new Endpoint(HttpMethod.GET, "/admin/tenants/{name}/run-policy", x -> admin(x, (api, ex, b) ->
+            runReports(ex).getPolicy(ex.params().get("name")))),
+        new Endpoint(HttpMethod.GET, "/me/runs/{id}", x -> tenantCall(x, (api, ex, tenant) ->
+            runReports(ex).show(tenant, ex.params().get("id")))),
         new Endpoint(HttpMethod.GET, "/ui", x -> ui.serve(x.request(), null)),
         new Endpoint(HttpMethod.GET, "/ui/{file+}", x -> ui.serve(x.request(), x.params().get("file"))),
         new Endpoint(HttpMethod.GET, "/me/usage", x -> tenantCall(x, (api, ex, tenant) -> usage(api, ex, tenant))));
@@ -378,6 +406,11 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   /** The dashboard's reports, in the configured time zone. */
   private AdminReports reports(Exchange x) {
     return new AdminReports(store, clock, x.snapshot().config().timeZone());
+  }
+
+  /** Agent runs: reports, the kill switch, run policies. */
+  private RunReports runReports(Exchange x) {
+    return new RunReports(store, runs, runPolicies, x.snapshot().config(), clock);
   }
 
   /** A tenant's own data, for whoever holds one of its keys (the admin key reads the default tenant's). */

@@ -1,8 +1,8 @@
 package dev.sluice.store;
 
 /**
- * Where the state that changes at run time lives: tenants, API keys, budgets, rate limits and the
- * usage ledger. Embedded SQLite by default, PostgreSQL when several gateway replicas share it;
+ * Where the state that changes at run time lives: tenants, API keys, budgets, rate limits, agent runs
+ * and the usage ledger. Embedded SQLite by default, PostgreSQL when several gateway replicas share it;
  * {@link Stores#open} opens either from the {@code store:} setting.
  *
  * <p>Methods block (JDBC): call them off the event loop. The ledger is the exception on the write
@@ -19,6 +19,8 @@ public interface Store extends AutoCloseable {
   Budgets budgets();
 
   RateLimits rateLimits();
+
+  Runs runs();
 
   /** A short description for logs, such as {@code sqlite:data/sluice.db} (never a password). */
   String describe();

@@ -592,6 +592,58 @@ abstract class StoreContract {
         Instant.parse("2026-03-10T00:00:00Z"), List.of("deployment"), "hour", null, ZoneOffset.UTC))).isEmpty();
   }
 
+  // --- agent runs
+
+  @Test
+  void aRunIsOpenedOnceAndTheFirstWritersStartAndDepthAreKept() {
+    Runs.Run first = store.runs().open(new Runs.Run("acme", "run-1", "root-1", 1, NOW, null));
+    Runs.Run again = store.runs().open(new Runs.Run("acme", "run-1", null, 0, NOW.plusSeconds(60), null));
+
+    assertThat(first).isEqualTo(new Runs.Run("acme", "run-1", "root-1", 1, NOW, null));
+    assertThat(again).isEqualTo(first);
+  }
+
+  @Test
+  void theSameRunIdInTwoTenantsIsTwoRuns() {
+    store.runs().open(new Runs.Run("acme", "run-1", null, 0, NOW, null));
+    store.runs().stop("acme", "run-1", NOW.plusSeconds(5));
+
+    assertThat(store.runs().get("globex", "run-1")).isEmpty();
+    store.runs().open(new Runs.Run("globex", "run-1", null, 0, NOW, null));
+    assertThat(store.runs().get("globex", "run-1").orElseThrow().stoppedAt()).isNull();
+    assertThat(store.runs().get("acme", "run-1").orElseThrow().stoppedAt()).isEqualTo(NOW.plusSeconds(5));
+  }
+
+  @Test
+  void stoppingKeepsTheFirstStopTimeAndRecordsARunNotSeenBefore() {
+    Runs.Run stopped = store.runs().stop("acme", "never-called", NOW);
+    store.runs().stop("acme", "never-called", NOW.plusSeconds(30));
+
+    assertThat(stopped.stoppedAt()).isEqualTo(NOW);
+    assertThat(store.runs().get("acme", "never-called").orElseThrow().stoppedAt()).isEqualTo(NOW);
+  }
+
+  @Test
+  void verdictsAreReadBackPerRunOldestFirst() {
+    store.runs().addVerdict(new Runs.Verdict("acme", "r", "req_2", NOW.plusSeconds(2), "stop", "exact_repeat", "3 times"));
+    store.runs().addVerdict(new Runs.Verdict("acme", "r", "req_1", NOW.plusSeconds(1), "warn", "exact_repeat", "twice"));
+    store.runs().addVerdict(new Runs.Verdict("globex", "r", "req_3", NOW, "stop", "max_calls", "10 calls"));
+
+    assertThat(store.runs().verdicts("acme", "r")).extracting(Runs.Verdict::requestId).containsExactly("req_1", "req_2");
+    assertThat(store.runs().verdicts("acme", "r").getFirst())
+        .isEqualTo(new Runs.Verdict("acme", "r", "req_1", NOW.plusSeconds(1), "warn", "exact_repeat", "twice"));
+  }
+
+  @Test
+  void aTenantsRunPolicyIsReplacedWhole() {
+    assertThat(store.runs().policy("acme")).isEmpty();
+    store.runs().putPolicy("acme", "{\"max_calls\":5}", NOW);
+    store.runs().putPolicy("acme", "{\"max_depth\":2}", NOW.plusSeconds(1));
+
+    assertThat(store.runs().policy("acme")).contains("{\"max_depth\":2}");
+    assertThat(store.runs().policy("globex")).isEmpty();
+  }
+
   // --- helpers
 
   Row totals(Instant from, Instant to) {

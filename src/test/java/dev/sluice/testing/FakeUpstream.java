@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code slow-MS}: answers after MS milliseconds
  *   <li>{@code error-STATUS} / {@code error-STATUS-retry-SECONDS}: an OpenAI error with that status
  *   <li>{@code flaky-N-STATUS}: the first N requests fail with STATUS, later ones succeed
+ *   <li>{@code slowflaky-N-STATUS-MS}: as {@code flaky-N-STATUS}, each answer (failure or not) after MS
+ *       milliseconds
  *   <li>{@code malformed}: a 200 whose body (or stream event) is not JSON
  *   <li>{@code hang}: never answers
  *   <li>{@code reset}: closes the connection without answering
@@ -149,6 +151,13 @@ public final class FakeUpstream implements AutoCloseable {
           answer(res, path, body, model, stream, 3);
         }
       }
+      case "slowflaky" -> vertx.setTimer(Long.parseLong(parts[3]), id -> {
+        if (n <= Integer.parseInt(parts[1])) {
+          error(res, Integer.parseInt(parts[2]), "fake upstream failure " + n);
+        } else {
+          answer(res, path, body, model, stream, 3);
+        }
+      });
       case "malformed" -> {
         if (stream) {
           res.putHeader("content-type", "text/event-stream").setChunked(true);

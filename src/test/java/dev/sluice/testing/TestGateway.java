@@ -146,6 +146,11 @@ public final class TestGateway implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)), headers);
   }
 
+  public Response put(String path, String body, String... headers) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
+        .PUT(HttpRequest.BodyPublishers.ofString(body)), headers);
+  }
+
   public Response delete(String path, String... headers) {
     return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path)).DELETE(), headers);
   }

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.sluice.store.ApiKeys;
 import dev.sluice.store.Budgets;
 import dev.sluice.store.RateLimits;
+import dev.sluice.store.Runs;
 import dev.sluice.store.Store;
 import dev.sluice.store.StoreException;
 import dev.sluice.store.Tenants;
@@ -39,6 +40,7 @@ public final class JdbcStore implements Store {
   private final JdbcApiKeys keys;
   private final JdbcBudgets budgets;
   private final JdbcRateLimits rateLimits;
+  private final JdbcRuns runs;
   private final JdbcUsageLedger ledger;
   private final dev.sluice.store.JournaledLedger journal;
 
@@ -51,6 +53,7 @@ public final class JdbcStore implements Store {
     this.keys = new JdbcApiKeys(jdbc);
     this.budgets = new JdbcBudgets(jdbc, clock);
     this.rateLimits = new JdbcRateLimits(jdbc);
+    this.runs = new JdbcRuns(jdbc);
     this.ledger = new JdbcUsageLedger(jdbc, limits);
     this.journal = journalDir == null ? null : dev.sluice.store.JournaledLedger.open(ledger, journalDir);
   }
@@ -185,6 +188,11 @@ public final class JdbcStore implements Store {
   @Override
   public RateLimits rateLimits() {
     return rateLimits;
+  }
+
+  @Override
+  public Runs runs() {
+    return runs;
   }
 
   @Override
