@@ -134,7 +134,7 @@ public final class Gateway implements AutoCloseable {
     events = GatewayEvents.all(accessLog == null ? List.of(metrics) : List.of(metrics, accessLog));
     estimator = new TokenEstimator(prices);
     responseCache = ResponseCache.create(config.cache().memoryBytes());
-    runs = new RunTracker(store, vertx, clock, nanoClock);
+    runs = new RunTracker(store, vertx, clock, nanoClock, events);
     runPolicies = new RunPolicies(store.runs(), vertx);
     vertx.setPeriodic(60_000, id -> runs.evictIdle(RUN_IDLE));
     current.set(snapshot(config, null));

@@ -46,7 +46,7 @@ final class CacheReplay {
   record Row(long timestampMs, int inputLength, int outputLength, int[] hashIds) {}
 
   /** What the replay found. */
-  record Result(int requests, Map<String, Long> byCacheStatus, int failures, long upstreamCalls, BigDecimal spendUsd,
+  record Result(int requests, Map<String, Long> byCacheStatus, Map<String, Long> failures, long upstreamCalls, BigDecimal spendUsd,
       BigDecimal avoidedUsd, BigDecimal savingsRatio, Duration wall) {}
 
   private static final String[] WORDS = ("time year people way day man thing woman life child world school state "
@@ -129,6 +129,7 @@ final class CacheReplay {
           listen: 127.0.0.1:0
           admin_key: %s
           store: sqlite:%s
+          timeouts: {connect: 60s}   # a replay loads the machine: a slow accept is not an outage
           models:
             - name: replay
               price: {input_per_mtok: %s, output_per_mtok: %s}
@@ -140,8 +141,14 @@ final class CacheReplay {
       try (Gateway gateway = Gateway.start(new ConfigLoader(Map.<String, String>of()::get).parse("cache-replay", yaml))) {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         URI chat = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions");
+        // One call straight to the emulator first, so its tokenizer is loaded before the trace starts.
+        http.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/chat/completions"))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body(sim.profile().servedModel(), rows.isEmpty()
+                ? new Row(0, 1, 1, new int[] {0}) : rows.getFirst(), maxInputTokens))).build(),
+            HttpResponse.BodyHandlers.discarding());
         Map<String, LongAdder> statuses = new ConcurrentHashMap<>();
-        LongAdder failures = new LongAdder();
+        Map<String, LongAdder> failures = new ConcurrentHashMap<>();
         List<CompletableFuture<?>> inFlight = new ArrayList<>();
         long start = System.nanoTime();
         long first = rows.isEmpty() ? 0 : rows.getFirst().timestampMs();
@@ -154,7 +161,8 @@ final class CacheReplay {
               .POST(HttpRequest.BodyPublishers.ofString(body("replay", row, maxInputTokens))).build();
           inFlight.add(http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((r, err) -> {
             if (err != null || r.statusCode() != 200) {
-              failures.increment();
+              String why = err != null ? err.getClass().getSimpleName() : "HTTP " + r.statusCode();
+              failures.computeIfAbsent(why, k -> new LongAdder()).increment();
             } else {
               statuses.computeIfAbsent(r.headers().firstValue("x-sluice-cache").orElse("none"), k -> new LongAdder()).increment();
             }
@@ -172,8 +180,10 @@ final class CacheReplay {
         }
         Map<String, Long> counts = new TreeMap<>();
         statuses.forEach((k, v) -> counts.put(k, v.sum()));
+        Map<String, Long> failed = new TreeMap<>();
+        failures.forEach((k, v) -> failed.put(k, v.sum()));
         JsonNode total = s.path("total");
-        return new Result(rows.size(), counts, failures.intValue(), upstream, total.path("spend_usd").decimalValue(),
+        return new Result(rows.size(), counts, failed, upstream, total.path("spend_usd").decimalValue(),
             total.path("avoided_usd").decimalValue(), total.path("savings_ratio").decimalValue(), wall);
       }
     } finally {

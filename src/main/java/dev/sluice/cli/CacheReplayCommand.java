@@ -37,8 +37,8 @@ final class CacheReplayCommand implements Callable<Integer> {
   @Option(names = "--profile", paramLabel = "NAME", description = "the emulator profile that answers (default: ${DEFAULT-VALUE})")
   String profile = "h100-vllm-llama3-8b";
 
-  @Option(names = "--max-input-tokens", paramLabel = "N", description = "cut prompts to N words, to replay faster (default: ${DEFAULT-VALUE})")
-  int maxInputTokens = 16_384;
+  @Option(names = "--max-input-tokens", paramLabel = "N", description = "cut prompts to N words (they still differ wherever the full ones would), to fit the emulated model's context and replay faster (default: ${DEFAULT-VALUE})")
+  int maxInputTokens = 4_096;
 
   @Option(names = "--price", paramLabel = "IN/OUT", description = "dollars per million input/output tokens (default: ${DEFAULT-VALUE}, a mini-class API)")
   String price = "0.15/0.60";
@@ -57,7 +57,7 @@ final class CacheReplayCommand implements Callable<Integer> {
         long n = r.byCacheStatus().getOrDefault(status, 0L);
         if (n > 0 || !status.equals("off")) out.printf("  %-8s %7d  %6.2f %%%n", status, n, 100.0 * n / Math.max(1, r.requests()));
       }
-      if (r.failures() > 0) out.printf("  failed   %7d%n", r.failures());
+      r.failures().forEach((why, n) -> out.printf("  failed   %7d  (%s)%n", n, why));
       out.printf("  upstream calls %d of %d requests%n", r.upstreamCalls(), r.requests());
       out.printf("  spend    $%s%n", r.spendUsd().setScale(6, RoundingMode.HALF_EVEN).toPlainString());
       out.printf("  avoided  $%s  (%s %% of what the requests would have cost without the cache)%n",

@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "An inference control plane: one OpenAI-compatible endpoint in front of all your models.",
-    subcommands = {DemoCommand.class, ServeCommand.class, CheckConfigCommand.class, SimCommand.class, TenantsCommand.class,
-        KeysCommand.class, UsageCommand.class, InvoiceCommand.class, EvalCommand.class, RunsCommand.class,
-        CommandLine.HelpCommand.class},
+    subcommands = {DemoCommand.class, ServeCommand.class, CheckConfigCommand.class, SimCommand.class,
+        TenantsCommand.class, KeysCommand.class, UsageCommand.class, InvoiceCommand.class, RunsCommand.class,
+        EvalCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "From a source checkout, `./sluice test` builds Sluice and runs its tests."})
 public final class Main implements Runnable {
 

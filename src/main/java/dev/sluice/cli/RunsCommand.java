@@ -21,24 +21,33 @@ import picocli.CommandLine.Spec;
     subcommands = {RunsCommand.Show.class, RunsCommand.Top.class, RunsCommand.Stop.class})
 final class RunsCommand {
 
-  @Command(name = "show", mixinStandardHelpOptions = true,
-      description = "The timeline of one run: each call's model, tokens, cost, cache status, latency and verdicts, and totals.",
-      footer = {"", "Example: sluice runs show 4bf92f3577b34da6a3ce929d0e0e4736 --tenant acme"})
-  static final class Show implements Callable<Integer> {
-    @Spec CommandLine.Model.CommandSpec spec;
-    @Mixin AdminClient.Options admin;
-
+  /** Which run a command is about: its id and tenant (a picocli mixin). */
+  static final class RunAddress {
     @Parameters(index = "0", paramLabel = "ID", description = "the run id (X-Sluice-Run, metadata.run_id or a trace id)")
     String id;
 
     @Option(names = "--tenant", paramLabel = "NAME", description = "the run's tenant (default: default)")
     String tenant;
 
+    /** {@code /admin/runs/ID}, then {@code suffix}, then the tenant parameter. */
+    String path(String suffix) {
+      return "/admin/runs/" + AdminClient.q(id) + suffix + (tenant == null ? "" : "?tenant=" + AdminClient.q(tenant));
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true,
+      description = "The timeline of one run: each call's model, tokens, cost, cache status, latency and verdicts, and totals.",
+      footer = {"", "Example: sluice runs show 4bf92f3577b34da6a3ce929d0e0e4736 --tenant acme"})
+  static final class Show implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+    @Mixin AdminClient.Options admin;
+    @Mixin RunAddress run;
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       return Cli.run(spec.commandLine().getErr(), () -> {
-        JsonNode run = admin.client().get("/admin/runs/" + AdminClient.q(id) + (tenant == null ? "" : "?tenant=" + AdminClient.q(tenant)));
+        JsonNode run = admin.client().get(this.run.path(""));
         print(run, out);
       });
     }
@@ -132,19 +141,13 @@ final class RunsCommand {
   static final class Stop implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
     @Mixin AdminClient.Options admin;
-
-    @Parameters(index = "0", paramLabel = "ID", description = "the run id")
-    String id;
-
-    @Option(names = "--tenant", paramLabel = "NAME", description = "the run's tenant (default: default)")
-    String tenant;
+    @Mixin RunAddress run;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       return Cli.run(spec.commandLine().getErr(), () -> {
-        JsonNode r = admin.client().post("/admin/runs/" + AdminClient.q(id) + "/stop"
-            + (tenant == null ? "" : "?tenant=" + AdminClient.q(tenant)), com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+        JsonNode r = admin.client().post(run.path("/stop"), com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
         out.println("stopped run " + r.path("run").asText() + " of tenant " + r.path("tenant").asText() + " at "
             + r.path("stopped_at").asText());
         out.flush();

@@ -36,6 +36,16 @@ public interface GatewayEvents {
    */
   default void runVerdict(String tenant, String verdict, String reason) {}
 
+  /**
+   * An agent run went idle and this process forgot it: one agent invocation, in the OpenTelemetry
+   * GenAI sense, has ended.
+   *
+   * @param inferenceCalls the model calls it made (refused ones not included)
+   * @param toolCalls the tool calls its replies asked for
+   * @param durationSeconds from its first call to its last activity
+   */
+  default void runEnded(String tenant, long inferenceCalls, long toolCalls, double durationSeconds) {}
+
   /** All of {@code observers}, in order; one that throws does not stop the others. */
   static GatewayEvents all(List<GatewayEvents> observers) {
     List<GatewayEvents> list = List.copyOf(observers);
@@ -67,6 +77,17 @@ public interface GatewayEvents {
         for (GatewayEvents e : list) {
           try {
             e.runVerdict(tenant, verdict, reason);
+          } catch (RuntimeException ignored) {
+            // an observer must not fail a request
+          }
+        }
+      }
+
+      @Override
+      public void runEnded(String tenant, long inferenceCalls, long toolCalls, double durationSeconds) {
+        for (GatewayEvents e : list) {
+          try {
+            e.runEnded(tenant, inferenceCalls, toolCalls, durationSeconds);
           } catch (RuntimeException ignored) {
             // an observer must not fail a request
           }

@@ -34,6 +34,9 @@ public final class PrometheusMetrics implements GatewayEvents {
   private static final double[] TTFT_BUCKETS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0};
   private static final double[] TPOT_BUCKETS = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5};
 
+  private static final double[] CALL_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+  private static final double[] RUN_DURATION_BUCKETS = {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200};
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final BoundedLabels tenants = new BoundedLabels(200);
   private final BoundedLabels features = new BoundedLabels(100);
@@ -132,6 +135,25 @@ public final class PrometheusMetrics implements GatewayEvents {
       Counter.builder("sluice.rejections").description("Calls refused by admission, by reason")
           .tags("reason", rejection, "tenant", tenant).register(registry).increment();
     }
+  }
+
+  /**
+   * One point per agent run that ended (went idle), after the GenAI agent conventions:
+   * {@code gen_ai.invoke_agent.inference_calls}, {@code gen_ai.invoke_agent.tool_calls} and
+   * {@code gen_ai.invoke_agent.duration}.
+   */
+  @Override
+  public void runEnded(String tenant, long inferenceCalls, long toolCalls, double durationSeconds) {
+    Tags tags = Tags.of("gen_ai_operation_name", "invoke_agent", "tenant", tenants.of(tenant));
+    DistributionSummary.builder("gen_ai.invoke_agent.inference_calls")
+        .description("Model calls per agent run").serviceLevelObjectives(CALL_BUCKETS)
+        .tags(tags).register(registry).record(inferenceCalls);
+    DistributionSummary.builder("gen_ai.invoke_agent.tool_calls")
+        .description("Tool calls asked for per agent run").serviceLevelObjectives(CALL_BUCKETS)
+        .tags(tags).register(registry).record(toolCalls);
+    DistributionSummary.builder("gen_ai.invoke_agent.duration").baseUnit("seconds")
+        .description("Wall-clock time of an agent run, first call to last").serviceLevelObjectives(RUN_DURATION_BUCKETS)
+        .tags(tags).register(registry).record(durationSeconds);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.sluice.runs;
 
+import dev.sluice.events.GatewayEvents;
 import dev.sluice.store.Runs;
 import dev.sluice.store.Store;
 import dev.sluice.store.UsageRecord;
@@ -46,12 +47,15 @@ public final class RunTracker {
   private final Vertx vertx;
   private final InstantSource clock;
   private final LongSupplier nanoClock;
+  private final GatewayEvents events;
 
-  public RunTracker(Store store, Vertx vertx, InstantSource clock, LongSupplier nanoClock) {
+  /** @param events told of each run that ends ({@link #evictIdle}) */
+  public RunTracker(Store store, Vertx vertx, InstantSource clock, LongSupplier nanoClock, GatewayEvents events) {
     this.store = store;
     this.vertx = vertx;
     this.clock = clock;
     this.nanoClock = nanoClock;
+    this.events = events;
   }
 
   /** The run, loaded from the store on first use in this process. */
@@ -107,8 +111,9 @@ public final class RunTracker {
   }
 
   /**
-   * Forgets runs idle for longer than {@code idle} with nothing in flight; returns them (their
-   * totals are in the ledger and come back if the run calls again).
+   * Forgets runs idle for longer than {@code idle} with nothing in flight, and reports each as an
+   * ended agent invocation; returns them. Their totals are in the ledger and come back if the run
+   * calls again.
    */
   public List<Run> evictIdle(Duration idle) {
     long now = nanoClock.getAsLong();
@@ -121,6 +126,12 @@ public final class RunTracker {
         if (run.inFlight > 0 || !run.streams.isEmpty() || now - run.lastActiveNanos < idle.toNanos()) continue;
       }
       if (runs.remove(e.getKey(), f)) evicted.add(run);
+    }
+    for (Run run : evicted) {
+      synchronized (run) {
+        double seconds = Math.max(0, Duration.between(run.startedAt, run.lastActiveAt).toNanos() / 1e9);
+        events.runEnded(run.tenant, run.calls, run.toolCalls, seconds);
+      }
     }
     return evicted;
   }
@@ -157,6 +168,8 @@ public final class RunTracker {
     private int inFlight;
     private int loopStreak;
     private long lastActiveNanos;
+    private Instant lastActiveAt;
+    private long toolCalls;
 
     private Run(String tenant, String id, String parent, int depth, Instant startedAt) {
       this.tenant = tenant;
@@ -164,6 +177,7 @@ public final class RunTracker {
       this.parent = parent;
       this.depth = depth;
       this.startedAt = startedAt;
+      this.lastActiveAt = startedAt;
     }
 
     public String tenant() {
@@ -231,6 +245,8 @@ public final class RunTracker {
     public synchronized void record(RunCall call) {
       if (window.size() == WINDOW) window.removeFirst();
       window.addLast(call);
+      lastActiveAt = clock.instant();
+      if (call.reply() != null && call.reply().path("tool_calls").isArray()) toolCalls += call.reply().get("tool_calls").size();
     }
 
     /** Registers an open stream of the run; false when the run is stopped already (the caller ends it). */

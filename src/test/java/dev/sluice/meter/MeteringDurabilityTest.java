@@ -105,14 +105,14 @@ class MeteringDurabilityTest {
           int client = c;
           clients.add(Thread.ofPlatform().name("client-" + c).start(() -> drive(http, first.port(), client, seen)));
         }
-        Thread.sleep(1_000);
-        // For the last second the database is busy: another connection holds its write lock, so the
-        // records of that second are acknowledged from the ledger journal and not yet in the database.
+        awaitCompleted(seen, 50);
+        // For the last stretch the database is busy: another connection holds its write lock, so the
+        // records of that stretch are acknowledged from the ledger journal and not yet in the database.
         try (Connection busy = DriverManager.getConnection("jdbc:sqlite:" + db); Statement lock = busy.createStatement()) {
           lock.execute("BEGIN IMMEDIATE");
           try {
             completedBeforeTheLock = seen.completed.size();
-            Thread.sleep(1_000);
+            awaitCompleted(seen, completedBeforeTheLock + 50);
           } finally {
             seen.killing = true;
             exit = first.kill(); // SIGKILL, with requests of every kind in flight
@@ -237,4 +237,16 @@ class MeteringDurabilityTest {
     Matcher m = Pattern.compile("ledger: replayed \\d+ usage records from the journal[^\\n]*").matcher(log);
     return m.find() ? m.group() : "no journal to replay";
   }
+
+  /**
+   * Waits until {@code count} responses have completed (at most 30 s): a fixed sleep would measure
+   * the machine's load rather than the gateway, and a busy machine completes few requests a second.
+   */
+  private static void awaitCompleted(Seen seen, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (seen.completed.size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+
 }
