@@ -34,7 +34,7 @@ import java.util.TreeMap;
  *
  * <pre>{@code
  * try (Demo demo = Demo.start(new Demo.Options(Duration.ofSeconds(60), 8080, null, 42))) {
- *   demo.runWorkload(progress);
+ *   demo.runWorkload();
  *   demo.summary().print(System.out);
  * }
  * }</pre>
@@ -145,7 +145,7 @@ public final class Demo implements AutoCloseable {
         + "\"period\":\"month\",\"action\":\"alert\",\"alert_at\":[0.5,0.8,1.0]}");
   }
 
-  /** Runs the workload for the demo's duration; {@code progress} may watch its counters meanwhile. */
+  /** Runs the workload for the demo's duration, then waits for its calls in flight to end. */
   public void runWorkload() throws InterruptedException {
     workload().run(options.duration());
   }
