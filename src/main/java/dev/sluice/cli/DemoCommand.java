@@ -126,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
         long elapsed = System.nanoTime() - start;
         if (terminal) {
           err.print("\r" + bar(demo, elapsed, length));
-        } else if (elapsed / 10_000_000_000L != lastLine) {
+        } else if (elapsed < length.toNanos() && elapsed / 10_000_000_000L != lastLine) {
           lastLine = elapsed / 10_000_000_000L;
           err.println(bar(demo, elapsed, length));
         }
