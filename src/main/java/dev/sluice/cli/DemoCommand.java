@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "See Sluice at work in about a minute, with no model, GPU or API key:",
-        "starts emulated backends (a GPU pool, a CPU pool, a cloud API), Sluice in front of them",
-        "with budgets and guards (the config is demo/sluice-demo.yaml in the jar; --print-config shows it),",
+        "starts emulated backends (a GPU pool, a CPU pool, a cloud API), Sluice in front of them with",
+        "the response cache, budgets and the agent-run guard switched on (the config is",
+        "demo/sluice-demo.yaml in the jar; --print-config shows it),",
         "and a built-in workload: chat users asking repeated questions, agents (some stuck in loops),",
         "background jobs. Then it prints a summary read from the usage ledger and the dashboard's",
         "address, and keeps serving until Ctrl-C."})
@@ -71,39 +72,48 @@ final class DemoCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread onCtrlC = new Thread(() -> {
+      demo.close();
+      stopped.countDown();
+    });
+    Runtime.getRuntime().addShutdownHook(onCtrlC);
+    err.printf(Locale.ROOT, "sluice demo: Sluice is at %s; running the workload for %s%n", demo.baseUrl(), duration);
+    err.flush();
+    Thread progress = Thread.ofPlatform().daemon().name("sluice-demo-progress").start(() -> showProgress(demo, length, err));
+    long started = System.nanoTime();
+    DemoSummary summary;
     try {
-      err.printf(Locale.ROOT, "sluice demo: Sluice is at %s; running the workload for %s%n", demo.baseUrl(), duration);
-      err.flush();
-      Thread progress = Thread.ofPlatform().daemon().name("sluice-demo-progress").start(() -> showProgress(demo, length, err));
-      long started = System.nanoTime();
       demo.runWorkload();
       progress.interrupt();
       progress.join();
-      long seconds = Math.round((System.nanoTime() - started) / 1e9);
-
-      DemoSummary summary = demo.summary();
-      out.println();
-      out.printf(Locale.ROOT, "Sluice demo: %d s of traffic, as the usage ledger records it%n%n", seconds);
-      summary.print(out);
-      out.println();
-      out.println("Dashboard   " + demo.dashboardUrl() + "   (sign in with the admin key " + demo.adminKey() + ")");
-      out.println("Metrics     http://127.0.0.1:" + demo.gateway().port() + "/metrics   (same key)");
-      out.println("API         " + demo.baseUrl());
-      out.flush();
-      if (exit) return 0;
-      out.println();
-      out.println("Sluice keeps serving the emulated backends; press Ctrl-C to stop.");
-      out.flush();
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        demo.close();
-        stopped.countDown();
-      }));
-      stopped.await();
-      return 0;
-    } finally {
-      if (exit) demo.close();
+      summary = demo.summary();
+    } catch (RuntimeException e) {
+      progress.interrupt();
+      err.println("sluice demo: " + e.getMessage());
+      err.flush();
+      demo.close();
+      return 1;
     }
+    long seconds = Math.round((System.nanoTime() - started) / 1e9);
+    out.println();
+    out.printf(Locale.ROOT, "Sluice demo: %d s of traffic, as the usage ledger records it%n%n", seconds);
+    summary.print(out);
+    out.println();
+    out.println("Dashboard   " + demo.dashboardUrl() + "   (sign in with the admin key " + demo.adminKey() + ")");
+    out.println("Metrics     http://127.0.0.1:" + demo.gateway().port() + "/metrics   (same key)");
+    out.println("API         " + demo.baseUrl());
+    out.flush();
+    if (exit) {
+      Runtime.getRuntime().removeShutdownHook(onCtrlC);
+      demo.close();
+      return 0;
+    }
+    out.println();
+    out.println("Sluice keeps serving the emulated backends; press Ctrl-C to stop.");
+    out.flush();
+    stopped.await();
+    return 0;
   }
 
   /** A progress bar on stderr: redrawn in place on a terminal, a line every 10 s otherwise, and a last one at the end. */
@@ -116,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
         long elapsed = System.nanoTime() - start;
         if (terminal) {
           err.print("\r" + bar(demo, elapsed, length));
-        } else if (elapsed / 10_000_000_000L != lastLine) {
+        } else if (elapsed < length.toNanos() && elapsed / 10_000_000_000L != lastLine) {
           lastLine = elapsed / 10_000_000_000L;
           err.println(bar(demo, elapsed, length));
         }

@@ -22,6 +22,8 @@ public final class Main implements Runnable {
     if (args.length > 0 && args[0].equals("demo") && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       // the demo talks through its progress bar and summary; only warnings of the gateway show
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+      // a start-up on a busy machine is no news for someone trying Sluice out
+      System.setProperty("org.slf4j.simpleLogger.log.io.vertx.core.impl.BlockedThreadChecker", "error");
     }
     System.exit(commandLine().execute(args));
   }

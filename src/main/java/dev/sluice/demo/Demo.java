@@ -34,7 +34,7 @@ import java.util.TreeMap;
  *
  * <pre>{@code
  * try (Demo demo = Demo.start(new Demo.Options(Duration.ofSeconds(60), 8080, null, 42))) {
- *   demo.runWorkload(progress);
+ *   demo.runWorkload();
  *   demo.summary().print(System.out);
  * }
  * }</pre>
@@ -70,6 +70,7 @@ public final class Demo implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
   private DemoWorkload workload;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Demo(Options options, DemoBackends backends, Gateway gateway, String adminKey, DemoWorkload.DemoKeys keys,
       Path tempDir) {
@@ -144,7 +145,7 @@ public final class Demo implements AutoCloseable {
         + "\"period\":\"month\",\"action\":\"alert\",\"alert_at\":[0.5,0.8,1.0]}");
   }
 
-  /** Runs the workload for the demo's duration; {@code progress} may watch its counters meanwhile. */
+  /** Runs the workload for the demo's duration, then waits for its calls in flight to end. */
   public void runWorkload() throws InterruptedException {
     workload().run(options.duration());
   }
@@ -250,8 +251,10 @@ public final class Demo implements AutoCloseable {
     return java.util.Collections.unmodifiableMap(m);
   }
 
+  /** Stops everything and removes the temporary store; later calls do nothing. */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) return;
     gateway.close();
     backends.close();
     if (tempDir != null) {

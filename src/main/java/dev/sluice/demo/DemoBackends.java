@@ -1,6 +1,11 @@
 package dev.sluice.demo;
 
+import dev.sluice.sim.profile.Profile;
 import dev.sluice.sim.profile.ProfileLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import dev.sluice.sim.server.SimOptions;
 import dev.sluice.sim.server.SimServer;
 import io.vertx.core.Vertx;
@@ -35,7 +40,7 @@ final class DemoBackends implements AutoCloseable {
     DemoBackends b = new DemoBackends(Vertx.vertx(new VertxOptions().setEventLoopPoolSize(PROFILES.size())));
     try {
       for (var e : PROFILES.entrySet()) {
-        SimServer s = SimServer.start(b.vertx, ProfileLoader.load(e.getValue()), SimOptions.defaults().withSeed(seed));
+        SimServer s = SimServer.start(b.vertx, profile(e.getValue()), SimOptions.defaults().withSeed(seed));
         b.servers.add(s);
         b.urls.put(e.getKey(), s.baseUrl());
       }
@@ -44,6 +49,27 @@ final class DemoBackends implements AutoCloseable {
       throw e;
     }
     return b;
+  }
+
+  /**
+   * A shipped profile; the cloud API's with the rate limits of a higher usage tier than the
+   * shipped tier 1 (30,000 tokens per minute), which the demo's minute of traffic would exceed.
+   */
+  static Profile profile(String name) {
+    if (!name.startsWith("api-")) return ProfileLoader.load(name);
+    String yaml;
+    try (InputStream in = DemoBackends.class.getClassLoader().getResourceAsStream("sim/profiles/" + name + ".yaml")) {
+      yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String raised = yaml
+        .replaceFirst("(?m)^(\\s*)requests_per_minute: .*$",
+            "$1requests_per_minute: {value: 10000, source: \"setting: a higher usage tier, for the demo\"}")
+        .replaceFirst("(?m)^(\\s*)tokens_per_minute: .*$",
+            "$1tokens_per_minute: {value: 10000000, source: \"setting: a higher usage tier, for the demo\"}");
+    if (raised.equals(yaml)) throw new IllegalStateException("the profile " + name + " has no rate limits to raise");
+    return ProfileLoader.parse("demo:" + name, raised);
   }
 
   /** The base URL of each backend, by config variable. */

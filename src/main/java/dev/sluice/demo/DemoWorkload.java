@@ -26,8 +26,8 @@ import java.util.function.BooleanSupplier;
  *       the same few questions, half of them streamed;
  *   <li>agents ({@code research-agents}, model {@code agent}) that work through runs of a few
  *       steps, each step resending the conversation so far with its tool calls and results; every
- *       third run is stuck, calling the same tool with the same arguments and getting the same
- *       result again and again until it is stopped or gives up;
+ *       third run gets stuck after two steps, sending the very same request again and again (as an
+ *       agent does whose tool keeps failing) until it is stopped or gives up;
  *   <li>background jobs ({@code batch-jobs}): document summaries on the CPU pool and ticket triage on
  *       the GPU pool.
  * </ul>
@@ -132,7 +132,7 @@ final class DemoWorkload {
   private void agent(int agent, Random random, BooleanSupplier going) {
     for (int n = 1; going.getAsBoolean(); n++) {
       String run = "run-" + (char) ('a' + agent) + "-" + n;
-      boolean stuck = n % 3 == 0;
+      boolean stuck = n % 3 == 2;
       String topic = RESEARCH_TOPICS.get(random.nextInt(RESEARCH_TOPICS.size()));
       ObjectNode body = chat("agent", 150);
       tools(body);
@@ -140,10 +140,15 @@ final class DemoWorkload {
           .put("content", "You are a research agent. Use the search and read tools, then write a short brief.");
       messages(body).addObject().put("role", "user").put("content", "Write a brief on " + topic + ".");
       int steps = stuck ? STUCK_RUN_STEPS : 3 + random.nextInt(4);
+      boolean refused = false;
       for (int step = 1; step <= steps && going.getAsBoolean(); step++) {
         int status = send(body, keys.agents(), "research", null, run);
-        if (status != 200) break; // refused (a run guard, a budget): the agent gives up this run
-        String query = stuck ? topic : topic + " " + step;
+        if (status != 200) { // refused (a run guard, a budget): the agent gives up this run
+          refused = true;
+          break;
+        }
+        if (stuck && step > 2) continue; // stuck: its tool keeps failing, so it sends the same step again
+        String query = topic + " " + step;
         String call = "call_" + step;
         ObjectNode assistant = messages(body).addObject().put("role", "assistant");
         assistant.putNull("content");
@@ -151,9 +156,10 @@ final class DemoWorkload {
             .putObject("function");
         fn.put("name", "search").put("arguments", "{\"q\":\"" + query + "\"}");
         messages(body).addObject().put("role", "tool").put("tool_call_id", call)
-            .put("content", stuck ? "No results found." : "3 results for " + query + ": ...");
+            .put("content", "3 results for " + query + ": ...");
       }
-      pause(random, 200, 600);
+      if (refused) pause(random, 2000, 4000); // and waits a little before the next one
+      else pause(random, 200, 600);
     }
   }
 

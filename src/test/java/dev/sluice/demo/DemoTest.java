@@ -59,9 +59,18 @@ class DemoTest {
             usd(r.costNanos()), usd(r.chargeNanos()), usd(r.avoidedNanos()), usd(r.costNanos() + r.avoidedNanos()));
       }
 
-      long budgetRefusals = ledger.aggregate(query(List.of("error_code"))).stream()
-          .filter(r -> "budget_exceeded".equals(r.groups().get("error_code"))).mapToLong(UsageLedger.Row::requests).sum();
-      assertThat(summary).contains("Budget events          " + budgetRefusals + " calls refused (budget_exceeded)");
+      Map<String, Long> byError = ledger.aggregate(query(List.of("error_code"))).stream()
+          .filter(r -> r.groups().get("error_code") != null)
+          .collect(Collectors.toMap(r -> r.groups().get("error_code"), UsageLedger.Row::requests));
+      assertThat(summary).contains("Budget events          " + byError.getOrDefault("budget_exceeded", 0L)
+          + " calls refused (budget_exceeded)");
+      assertThat(summary).contains("Loops stopped          " + byError.getOrDefault("run_loop_detected", 0L)
+          + " calls (run_loop_detected); " + byError.getOrDefault("run_limit_exceeded", 0L) + " over run limits");
+      for (UsageLedger.Row r : ledger.aggregate(query(List.of("mechanism")))) {
+        String mechanism = r.groups().get("mechanism");
+        if (mechanism != null && r.avoidedNanos() > 0) assertThat(summary).contains(mechanism + " " + usd(r.avoidedNanos()));
+      }
+      assertThat(total.avoidedNanos()).as("repeated help-desk questions are answered from the cache").isPositive();
       assertThat(summary).contains("Spend with Sluice      " + usd(total.costNanos()));
       assertThat(summary).contains("Spend without Sluice   " + usd(total.costNanos() + total.avoidedNanos()));
     }
