@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "An inference control plane: one OpenAI-compatible endpoint in front of all your models.",
     subcommands = {ServeCommand.class, CheckConfigCommand.class, SimCommand.class, TenantsCommand.class,
-        KeysCommand.class, UsageCommand.class, InvoiceCommand.class, CommandLine.HelpCommand.class},
+        KeysCommand.class, UsageCommand.class, InvoiceCommand.class, RouterCommand.class, EvalCommand.class,
+        CommandLine.HelpCommand.class},
     footer = {"", "From a source checkout, `./sluice test` builds Sluice and runs its tests."})
 public final class Main implements Runnable {
 
