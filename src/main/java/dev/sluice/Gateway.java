@@ -174,7 +174,7 @@ public final class Gateway implements AutoCloseable {
     var meter = new MeterStage(store.ledger(), catalog, prices, charges, clock, nanoClock, events);
     var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
     return new Snapshot(config, catalog, keys, plans, rules,
-        Pipelines.modelCall(catalog, keys, meter, admit, vertx, nanoClock, events), Instant.now().getEpochSecond());
+        Pipelines.modelCall(catalog, keys, meter, admit, vertx, nanoClock, events, providers::localEmbedder), Instant.now().getEpochSecond());
   }
 
   /** Tenants declared in the config exist in the store too, so budgets and usage can name them. */

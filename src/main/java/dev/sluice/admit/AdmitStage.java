@@ -168,6 +168,10 @@ public final class AdmitStage implements Stage {
         if (e.worstCaseCost().isPresent() && e.worstCaseCost().get().compareTo(cost) > 0) cost = e.worstCaseCost().get();
       }
       for (String f : m.fallbacks()) config.model(f).ifPresent(queue::add);
+      m.cascade().ifPresent(c -> {
+        config.model(c.cheap()).ifPresent(queue::add);
+        config.model(c.strong()).ifPresent(queue::add);
+      });
     }
     return new WorstCase(prompt + output, prompt, output, cost);
   }

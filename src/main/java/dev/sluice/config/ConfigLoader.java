@@ -1,5 +1,6 @@
 package dev.sluice.config;
 
+import dev.sluice.config.GatewayConfig.CascadeConfig;
 import dev.sluice.config.GatewayConfig.CircuitBreaker;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.config.GatewayConfig.KeyConfig;
@@ -108,8 +109,10 @@ public final class ConfigLoader {
     if (!top.has("models")) {
       top.problem("missing required key 'models' (the list of model names clients may call)");
     }
-    for (YamlNode m : top.mappings("models")) {
-      model(m, timeouts, retry, routing).ifPresent(models::add);
+    List<YamlNode> modelNodes = top.mappings("models");
+    Map<String, Boolean> cascades = CascadeConfigReader.declared(modelNodes);
+    for (YamlNode m : modelNodes) {
+      model(m, timeouts, retry, routing, cascades).ifPresent(models::add);
     }
     String store = top.string("store").filter(s -> !s.isBlank()).orElse(GatewayConfig.DEFAULT_STORE);
     if (!store.startsWith("sqlite:") && !store.startsWith("postgresql://") && !store.startsWith("postgres://")) {
@@ -202,7 +205,8 @@ public final class ConfigLoader {
     }
   }
 
-  private Optional<ModelConfig> model(YamlNode n, Timeouts timeouts, Retry retry, Routing routing) {
+  private Optional<ModelConfig> model(YamlNode n, Timeouts timeouts, Retry retry, Routing routing,
+      Map<String, Boolean> cascades) {
     Optional<String> name = n.requiredString("name");
     if (name.isPresent() && name.get().isBlank()) {
       n.problemAt("name", "'" + n.path() + ".name' must not be empty");
@@ -214,8 +218,12 @@ public final class ConfigLoader {
     Routing modelRouting = n.enumValue("routing", Routing.class).orElse(routing);
     Retry modelRetry = n.mapping("retry").map(r -> retry(r, retry)).orElse(retry);
     Optional<PriceOverride> price = n.mapping("price").flatMap(ConfigLoader::price);
+    Optional<CascadeConfig> cascade = n.mapping("cascade").flatMap(c -> CascadeConfigReader.read(c, name, cascades));
     List<YamlNode> deploymentNodes = n.mappings("deployments");
-    if (deploymentNodes.isEmpty()) {
+    if (n.has("cascade") && !deploymentNodes.isEmpty()) {
+      n.problemAt("deployments", "'" + n.path() + "' (" + name.orElse("?") + ") is a cascade: it has no 'deployments' of "
+          + "its own (its cheap and strong models have them)");
+    } else if (deploymentNodes.isEmpty() && !n.has("cascade")) {
       n.problem("'" + n.path() + "' (" + name.orElse("?") + ") needs at least one entry under 'deployments'");
     }
     List<DeploymentConfig> deployments = new ArrayList<>();
@@ -230,7 +238,7 @@ public final class ConfigLoader {
       });
     }
     n.finish();
-    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price));
+    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price, cascade));
   }
 
   private Optional<DeploymentConfig> deployment(YamlNode n, Timeouts defaults, Map<ProviderKind, Integer> counters) {

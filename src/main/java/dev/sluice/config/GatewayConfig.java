@@ -145,6 +145,7 @@ public record GatewayConfig(
    * @param name an exact name, or a pattern ending in {@code *} that matches names by prefix
    * @param price the price of every deployment of the model that sets none of its own; empty to
    *     use the shipped price table
+   * @param cascade set when the model is a cascade of two other models (it then has no deployments)
    */
   public record ModelConfig(
       String name,
@@ -152,7 +153,8 @@ public record GatewayConfig(
       List<String> fallbacks,
       Routing routing,
       Retry retry,
-      Optional<PriceOverride> price) {
+      Optional<PriceOverride> price,
+      Optional<CascadeConfig> cascade) {
     public ModelConfig {
       deployments = List.copyOf(deployments);
       fallbacks = List.copyOf(fallbacks);
@@ -160,7 +162,7 @@ public record GatewayConfig(
 
     /** A model priced by its deployments or by the shipped table. */
     public ModelConfig(String name, List<DeploymentConfig> deployments, List<String> fallbacks, Routing routing, Retry retry) {
-      this(name, deployments, fallbacks, routing, retry, Optional.empty());
+      this(name, deployments, fallbacks, routing, retry, Optional.empty(), Optional.empty());
     }
 
     public boolean isPattern() {
@@ -171,6 +173,21 @@ public record GatewayConfig(
       return isPattern() && requested.startsWith(name.substring(0, name.length() - 1));
     }
   }
+
+  /**
+   * A model answered by a cheaper model when that suffices and by a stronger one otherwise
+   * ({@code cascade:}); such a model has no deployments of its own. Exactly one policy is set.
+   *
+   * @param cheap the configured model tried, or chosen, first
+   * @param strong the configured model escalated to
+   * @param router the trained router that scores a prompt before any call; with {@code threshold}
+   * @param threshold the router score at or above which the strong model answers; empty for the
+   *     router file's default
+   * @param minLogprob the confidence policy: the cheap model answers first, and its answer is
+   *     replaced by the strong model's when its mean token log-probability is below this
+   */
+  public record CascadeConfig(String cheap, String strong, Optional<dev.sluice.cascade.CascadeRouter> router,
+      Optional<Double> threshold, Optional<Double> minLogprob) {}
 
   /**
    * One upstream that can serve a model.
