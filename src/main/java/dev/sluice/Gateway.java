@@ -208,7 +208,7 @@ public final class Gateway implements AutoCloseable {
         Pipelines.modelCall(catalog, keys, meter, ContentLogStage.of(config, accessLog, clock), admit,
             new RunGuardStage(runs, runPolicies, LoopDetector::forThreshold, store.runs(), catalog, estimator, vertx,
                 clock, events),
-            new CacheStage(responseCache, config, vertx), vertx, nanoClock, events),
+            new CacheStage(responseCache, config, vertx), vertx, nanoClock, events, providers::localEmbedder),
         Instant.now().getEpochSecond());
   }
 

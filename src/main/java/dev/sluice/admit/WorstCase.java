@@ -43,6 +43,14 @@ public record WorstCase(long tokens, long promptTokens, long outputTokens, Money
         if (e.worstCaseCost().isPresent() && e.worstCaseCost().get().compareTo(cost) > 0) cost = e.worstCaseCost().get();
       }
       for (String f : m.fallbacks()) config.model(f).ifPresent(queue::add);
+      m.cascade().ifPresent(c -> {
+        config.model(c.cheap()).ifPresent(queue::add);
+        config.model(c.strong()).ifPresent(queue::add);
+      });
+    }
+    if (asked.get().cascade().isPresent()) {
+      // An escalated cascade call pays for both answers: twice the dearer of the two bounds it.
+      return new WorstCase(2 * (prompt + output), 2 * prompt, 2 * output, cost.plus(cost));
     }
     return new WorstCase(prompt + output, prompt, output, cost);
   }

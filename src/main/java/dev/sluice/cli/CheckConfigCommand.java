@@ -34,6 +34,8 @@ final class CheckConfigCommand implements Callable<Integer> {
           if (!d.baseUrl().getScheme().equals("local")) sb.append(" ").append(d.baseUrl());
           sb.append(", pool ").append(d.pool()).append(")");
         }
+        m.cascade().ifPresent(cc -> sb.append("cascade of ").append(cc.cheap()).append(" and ").append(cc.strong())
+            .append(cc.router().isPresent() ? ", by router" : ", by the cheap answer's confidence"));
         if (!m.fallbacks().isEmpty()) sb.append("; falls back to ").append(String.join(", ", m.fallbacks()));
         System.out.println(sb);
       }

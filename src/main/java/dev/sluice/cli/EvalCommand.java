@@ -4,10 +4,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice eval}: offline evaluations of Sluice's policies against recorded workloads. */
+/** {@code sluice eval}: offline evaluations of Sluice's policies on recorded data. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Evaluate Sluice's policies against recorded workloads, labelled data and scripted agents.",
-    subcommands = {CacheReplayCommand.class, SemanticCacheEvalCommand.class, EvalLoopsCommand.class})
+    subcommands = {CacheReplayCommand.class, SemanticCacheEvalCommand.class, EvalCascadeCommand.class,
+        EvalLoopsCommand.class})
 final class EvalCommand implements Runnable {
   @Spec
   CommandSpec spec;

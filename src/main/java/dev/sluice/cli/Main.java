@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     description = "An inference control plane: one OpenAI-compatible endpoint in front of all your models.",
     subcommands = {DemoCommand.class, ServeCommand.class, CheckConfigCommand.class, SimCommand.class,
         TenantsCommand.class, KeysCommand.class, UsageCommand.class, InvoiceCommand.class, RunsCommand.class,
-        EvalCommand.class, CommandLine.HelpCommand.class},
+        RouterCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "From a source checkout, `./sluice test` builds Sluice and runs its tests."})
 public final class Main implements Runnable {
 

@@ -1,5 +1,6 @@
 package dev.sluice.config;
 
+import dev.sluice.config.GatewayConfig.CascadeConfig;
 import dev.sluice.config.GatewayConfig.CircuitBreaker;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.config.GatewayConfig.KeyConfig;
@@ -109,8 +110,10 @@ public final class ConfigLoader {
     if (!top.has("models")) {
       top.problem("missing required key 'models' (the list of model names clients may call)");
     }
-    for (YamlNode m : top.mappings("models")) {
-      model(m, timeouts, retry, routing).ifPresent(models::add);
+    List<YamlNode> modelNodes = top.mappings("models");
+    Map<String, Boolean> cascades = CascadeConfigReader.declared(modelNodes);
+    for (YamlNode m : modelNodes) {
+      model(m, timeouts, retry, routing, cascades).ifPresent(models::add);
     }
     String store = top.string("store").filter(s -> !s.isBlank()).orElse(GatewayConfig.DEFAULT_STORE);
     if (!store.startsWith("sqlite:") && !store.startsWith("postgresql://") && !store.startsWith("postgres://")) {
@@ -250,7 +253,8 @@ public final class ConfigLoader {
     }
   }
 
-  private Optional<ModelConfig> model(YamlNode n, Timeouts timeouts, Retry retry, Routing routing) {
+  private Optional<ModelConfig> model(YamlNode n, Timeouts timeouts, Retry retry, Routing routing,
+      Map<String, Boolean> cascades) {
     Optional<String> name = n.requiredString("name");
     if (name.isPresent() && name.get().isBlank()) {
       n.problemAt("name", "'" + n.path() + ".name' must not be empty");
@@ -263,8 +267,12 @@ public final class ConfigLoader {
     Retry modelRetry = n.mapping("retry").map(r -> retry(r, retry)).orElse(retry);
     Optional<PriceOverride> price = n.mapping("price").flatMap(ConfigLoader::price);
     GatewayConfig.CacheConfig cache = n.mapping("cache").map(ConfigLoader::cache).orElse(GatewayConfig.CacheConfig.NONE);
+    Optional<CascadeConfig> cascade = n.mapping("cascade").flatMap(c -> CascadeConfigReader.read(c, name, cascades));
     List<YamlNode> deploymentNodes = n.mappings("deployments");
-    if (deploymentNodes.isEmpty()) {
+    if (n.has("cascade") && !deploymentNodes.isEmpty()) {
+      n.problemAt("deployments", "'" + n.path() + "' (" + name.orElse("?") + ") is a cascade: it has no 'deployments' of "
+          + "its own (its cheap and strong models have them)");
+    } else if (deploymentNodes.isEmpty() && !n.has("cascade")) {
       n.problem("'" + n.path() + "' (" + name.orElse("?") + ") needs at least one entry under 'deployments'");
     }
     List<DeploymentConfig> deployments = new ArrayList<>();
@@ -279,7 +287,7 @@ public final class ConfigLoader {
       });
     }
     n.finish();
-    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price, cache));
+    return name.map(v -> new ModelConfig(v, deployments, fallbacks, modelRouting, modelRetry, price, cache, cascade));
   }
 
   private Optional<DeploymentConfig> deployment(YamlNode n, Timeouts defaults, Map<ProviderKind, Integer> counters) {

@@ -214,6 +214,7 @@ public record GatewayConfig(
    * @param price the price of every deployment of the model that sets none of its own; empty to
    *     use the shipped price table
    * @param cache how its answers are cached
+   * @param cascade set when the model is a cascade of two other models (it then has no deployments)
    */
   public record ModelConfig(
       String name,
@@ -222,16 +223,17 @@ public record GatewayConfig(
       Routing routing,
       Retry retry,
       Optional<PriceOverride> price,
-      CacheConfig cache) {
+      CacheConfig cache,
+      Optional<CascadeConfig> cascade) {
     public ModelConfig {
       deployments = List.copyOf(deployments);
       fallbacks = List.copyOf(fallbacks);
     }
 
-    /** A model without a cache. */
+    /** A model without a cache, answered by its own deployments. */
     public ModelConfig(String name, List<DeploymentConfig> deployments, List<String> fallbacks, Routing routing, Retry retry,
         Optional<PriceOverride> price) {
-      this(name, deployments, fallbacks, routing, retry, price, CacheConfig.NONE);
+      this(name, deployments, fallbacks, routing, retry, price, CacheConfig.NONE, Optional.empty());
     }
 
     /** A model priced by its deployments or by the shipped table. */
@@ -247,6 +249,21 @@ public record GatewayConfig(
       return isPattern() && requested.startsWith(name.substring(0, name.length() - 1));
     }
   }
+
+  /**
+   * A model answered by a cheaper model when that suffices and by a stronger one otherwise
+   * ({@code cascade:}); such a model has no deployments of its own. Exactly one policy is set.
+   *
+   * @param cheap the configured model tried, or chosen, first
+   * @param strong the configured model escalated to
+   * @param router the trained router that scores a prompt before any call; with {@code threshold}
+   * @param threshold the router score at or above which the strong model answers; empty for the
+   *     router file's default
+   * @param minLogprob the confidence policy: the cheap model answers first, and its answer is
+   *     replaced by the strong model's when its mean token log-probability is below this
+   */
+  public record CascadeConfig(String cheap, String strong, Optional<dev.sluice.cascade.CascadeRouter> router,
+      Optional<Double> threshold, Optional<Double> minLogprob) {}
 
   /**
    * One upstream that can serve a model.

@@ -101,17 +101,24 @@ public final class MeterStage implements Stage {
       GatewayError error, int okStatus) {
     long latencyMicros = (nanoClock.getAsLong() - call.startNanos()) / 1_000;
     RequestTrace trace = call.trace();
-    Priced priced = price(call, served, usage);
+    Priced answered = price(call, served, usage);
+    Priced priced = withDiscarded(call, answered);
+    Avoided downgraded = avoided(call, served, usage, answered, priced);
     long avoidedNanos = trace.avoidedNanos(); // a guard's refusal: the worst case it reserved
+    String avoidedBy = trace.avoidedBy();
     if (answeredWithoutUpstream(trace)) {
       // No upstream call: nothing spent, nothing charged (zero-cost hits); what the answer would cost
       // now is what was avoided, else what it cost when it was made.
       avoidedNanos = priced.known && !priced.cost.isZero() ? priced.cost.nanos() : Math.max(0, trace.originalCostNanos());
       priced = new Priced(Money.ZERO, true);
       usage = Optional.empty();
+    } else if (downgraded.mechanism != null) {
+      avoidedNanos = downgraded.nanos;
+      avoidedBy = downgraded.mechanism;
     }
     final Optional<Usage> spent = usage;
     final long avoided = avoidedNanos;
+    final String mechanism = avoidedBy;
     final Priced cost = priced;
     Principal p = call.principal();
     String tenant = p == null ? Principal.DEFAULT_TENANT : p.tenant();
@@ -143,7 +150,7 @@ public final class MeterStage implements Stage {
           served == null ? null : served.model(), served == null ? null : served.deploymentId(),
           served == null ? null : served.provider(), served == null ? null : served.pool(),
           u.input(), u.cachedInput(), u.cacheWrite(), u.output(), u.reasoning(),
-          cost.cost.nanos(), chargeAmount.nanos(), cost.known, trace.cacheStatus(), avoided, trace.avoidedBy(),
+          cost.cost.nanos(), chargeAmount.nanos(), cost.known, trace.cacheStatus(), avoided, mechanism,
           latencyMicros, ttftMicros, status, errorCode, errorClass, attemptsJson(call.trace()));
       events.metered(record);
       Context context = Vertx.currentContext();
@@ -190,6 +197,42 @@ public final class MeterStage implements Stage {
         yield new Priced(Money.ZERO, false);
       }
     };
+  }
+
+  /** What a request avoided spending, and by what mechanism ({@code null} when nothing). */
+  private record Avoided(long nanos, String mechanism) {}
+
+  /**
+   * A cascade's cheap answer avoided what its strong model would have cost for the same usage, less
+   * what the request cost; never negative.
+   */
+  private Avoided avoided(Call call, Served served, Optional<Usage> usage, Priced answered, Priced total) {
+    String instead = call.trace().answeredInsteadOf();
+    if (instead == null || served == null || usage.isEmpty() || !answered.known) return new Avoided(0, null);
+    return tokenCost(call, instead, usage.get())
+        .map(alt -> new Avoided(Math.max(0, alt.nanos() - total.cost.nanos()), "cascade"))
+        .orElse(new Avoided(0, null));
+  }
+
+  /** Adds the cost of answers paid for but replaced (a cascade's escalated cheap answer). */
+  private Priced withDiscarded(Call call, Priced answered) {
+    if (call.trace().hourlyPriced()) return answered; // the hourly share already covers every attempt
+    Priced total = answered;
+    for (RequestTrace.Discarded d : call.trace().discarded()) {
+      Priced p = price(call, d.served(), d.usage() == null ? Optional.empty() : Usage.fromUsage(d.usage()));
+      total = new Priced(total.cost.plus(p.cost), total.known && p.known);
+    }
+    return total;
+  }
+
+  /** What {@code usage} would have cost on a configured model's first deployment, when priced per token. */
+  private Optional<Money> tokenCost(Call call, String modelName, Usage usage) {
+    Optional<ModelConfig> model = call.config().model(modelName);
+    List<Deployment> deployments = catalog.deployments(modelName);
+    if (model.isEmpty() || deployments.isEmpty()) return Optional.empty();
+    DeploymentConfig d = deployments.getFirst().config();
+    Cost cost = CostCalculator.cost(usage, prices.price(model.get(), d, d.upstreamModelFor(modelName)), false);
+    return cost instanceof Cost.Priced p ? Optional.of(p.total()) : Optional.empty();
   }
 
   private void warnOnce(String key, String message, Object... args) {

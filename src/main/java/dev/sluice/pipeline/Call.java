@@ -35,6 +35,15 @@ public record Call(
     long startNanos,
     long deadlineNanos) {
 
+  /**
+   * The same request sent to another configured model (a cascade's cheap or strong model), with
+   * its own body and streaming choice; the client's body stays untouched.
+   */
+  public Call forModel(String servingModel, ObjectNode servingBody, boolean servingStream) {
+    return new Call(requestId, operation, servingBody, servingModel, servingStream, servingStream && includeUsage,
+        headers, principal, attribution, trace, config, startNanos, deadlineNanos);
+  }
+
   public Call withPrincipal(Principal p) {
     return new Call(requestId, operation, body, model, stream, includeUsage, headers, p, attribution, trace, config,
         startNanos, deadlineNanos);

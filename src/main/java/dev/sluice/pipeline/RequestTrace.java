@@ -30,7 +30,17 @@ public final class RequestTrace {
     void metered(long tokens, long costNanos, long chargeNanos);
   }
 
+  /**
+   * An answer that was paid for but not returned to the client: a cascade's cheap answer, replaced
+   * by its strong model's.
+   *
+   * @param usage the answer's OpenAI {@code usage} object, or {@code null} when it had none
+   */
+  public record Discarded(Served served, com.fasterxml.jackson.databind.JsonNode usage) {}
+
   private final List<Attempt> attempts = new ArrayList<>(2);
+  private String answeredInsteadOf;
+  private List<Discarded> discarded;
   private List<MeteredListener> listeners;
   private boolean metered;
   private long hourlyCostNanos;
@@ -115,6 +125,29 @@ public final class RequestTrace {
   /** What the answer cost when it was first made, or -1; meaningful when {@link #avoidedBy} is set. */
   public long originalCostNanos() {
     return originalCostNanos;
+  }
+
+  /**
+   * A cascade's cheap model answered instead of {@code model}: the meter records, as avoided, what
+   * {@code model} would have cost for the same usage, less what the answer cost.
+   */
+  public void answeredInsteadOf(String model) {
+    answeredInsteadOf = model;
+  }
+
+  /** The model a cheaper one answered instead of, or {@code null}. */
+  public String answeredInsteadOf() {
+    return answeredInsteadOf;
+  }
+
+  /** Records an answer that was paid for but replaced; the meter adds its cost to the request's. */
+  public void discarded(Discarded answer) {
+    if (discarded == null) discarded = new ArrayList<>(1);
+    discarded.add(answer);
+  }
+
+  public List<Discarded> discarded() {
+    return discarded == null ? List.of() : List.copyOf(discarded);
   }
 
   /** Whether any attempt ran on a deployment priced by the hour. */

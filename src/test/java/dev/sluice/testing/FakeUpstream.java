@@ -42,6 +42,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code stall-mid-stream}: streams two chunks, then goes silent
  *   <li>{@code slow-stream-MS}: streams 3 chunks, MS apart
  *   <li>{@code tools}: answers with two parallel tool calls
+ *   <li>{@code logprobs-MILLI}: like {@code ok}, and when asked ({@code logprobs: true}) gives every
+ *       token of the answer the log-probability {@code -MILLI/1000} ({@code logprobs-50}: a confident
+ *       answer, {@code logprobs-2000}: an unsure one)
  * </ul>
  *
  * Every request is recorded with its headers and body, and counted per model name.
@@ -183,8 +186,25 @@ public final class FakeUpstream implements AutoCloseable {
           json(res, 200, toolCompletion(model));
         }
       }
+      case "logprobs" -> {
+        if (stream || !body.path("logprobs").asBoolean(false)) {
+          answer(res, path, body, model, stream, 3);
+        } else {
+          json(res, 200, withLogprobs(completion(body, model), -Integer.parseInt(parts[1]) / 1000.0));
+        }
+      }
       default -> answer(res, path, body, model, stream, 3);
     }
+  }
+
+  /** The completion with OpenAI's {@code logprobs.content}: one entry per word of the answer, each {@code logprob}. */
+  private static ObjectNode withLogprobs(ObjectNode completion, double logprob) {
+    ObjectNode choice = (ObjectNode) completion.path("choices").path(0);
+    ArrayNode content = choice.putObject("logprobs").putArray("content");
+    for (String token : choice.path("message").path("content").asText().split(" ")) {
+      content.addObject().put("token", token).put("logprob", logprob).putNull("bytes").putArray("top_logprobs");
+    }
+    return completion;
   }
 
   private void answer(HttpServerResponse res, String path, ObjectNode body, String model, boolean stream, int chunks) {
