@@ -72,12 +72,12 @@ class ExactCacheTest {
           %s
           cache: {exact: always}
           retry: {max_retries: 0}
-          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slowflaky-1-503-300}]
+          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slowflaky-1-503-2000}]
         - name: refuses
           %s
           cache: {exact: always}
           retry: {max_retries: 0}
-          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slowflaky-1000000-400-300}]
+          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slowflaky-1000000-400-2000}]
       """.formatted(ADMIN, ACME_ONE, ACME_TWO, BETA, TEAM_ONE, TEAM_TWO, PRICE, PRICE, PRICE, PRICE, PRICE, PRICE, PRICE);
 
   static FakeUpstream upstream;
@@ -305,6 +305,7 @@ class ExactCacheTest {
     List<Response> all = concurrently(10, () -> ask(ACME_ONE, q));
 
     assertThat(all).allSatisfy(r -> assertThat(r.status()).isEqualTo(400));
+    assertThat(all).extracting(r -> r.header("X-Sluice-Cache")).containsOnlyOnce("miss").isSubsetOf("miss", "joined");
     assertThat(upstreamCalls("refused question")).isEqualTo(1);
   }
 
