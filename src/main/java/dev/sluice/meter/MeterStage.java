@@ -97,36 +97,29 @@ public final class MeterStage implements Stage {
   }
 
   /** Prices, charges and appends the record; the future completes once it is committed. */
-  private Future<Void> write(Call call, Instant at, Served served, Optional<Usage> usage, long ttftMicros,
+  private Future<Void> write(Call call, Instant at, Served served, Optional<Usage> reported, long ttftMicros,
       GatewayError error, int okStatus) {
     long latencyMicros = (nanoClock.getAsLong() - call.startNanos()) / 1_000;
+    // A call answered without an upstream (a cache hit, a joined call) spent nothing and is charged
+    // nothing; what its answer would cost now is what it avoided. A guard's refusal avoided the worst
+    // case it reserved; a cascade's cheap answer avoided the strong model's price less its own.
     RequestTrace trace = call.trace();
-    Priced answered = price(call, served, usage);
-    Priced priced = withDiscarded(call, answered);
-    Avoided downgraded = avoided(call, served, usage, answered, priced);
-    long avoidedNanos = trace.avoidedNanos(); // a guard's refusal: the worst case it reserved
-    String avoidedBy = trace.avoidedBy();
-    if (answeredWithoutUpstream(trace)) {
-      // No upstream call: nothing spent, nothing charged (zero-cost hits); what the answer would cost
-      // now is what was avoided, else what it cost when it was made.
-      avoidedNanos = priced.known && !priced.cost.isZero() ? priced.cost.nanos() : Math.max(0, trace.originalCostNanos());
-      priced = new Priced(Money.ZERO, true);
-      usage = Optional.empty();
-    } else if (downgraded.mechanism != null) {
-      avoidedNanos = downgraded.nanos;
-      avoidedBy = downgraded.mechanism;
-    }
-    final Optional<Usage> spent = usage;
-    final long avoided = avoidedNanos;
-    final String mechanism = avoidedBy;
-    final Priced cost = priced;
+    boolean noUpstream = answeredWithoutUpstream(trace);
+    Priced answerPrice = price(call, served, reported);
+    Priced total = withDiscarded(call, answerPrice);
+    Avoided downgraded = avoided(call, served, reported, answerPrice, total);
+    final long avoidedNanos = noUpstream ? avoided(trace, answerPrice)
+        : downgraded.mechanism != null ? downgraded.nanos : trace.avoidedNanos();
+    final String mechanism = !noUpstream && downgraded.mechanism != null ? downgraded.mechanism : trace.avoidedBy();
+    Priced priced = noUpstream ? new Priced(Money.ZERO, true) : total;
+    Optional<Usage> usage = noUpstream ? Optional.empty() : reported;
     Principal p = call.principal();
     String tenant = p == null ? Principal.DEFAULT_TENANT : p.tenant();
-    Future<Money> charge = cost.cost.isZero() ? Future.succeededFuture(Money.ZERO)
-        : charges.charge(tenant, cost.cost, spent, call.model(), at);
+    Future<Money> charge = priced.cost.isZero() ? Future.succeededFuture(Money.ZERO)
+        : charges.charge(tenant, priced.cost, usage, call.model(), at);
     return charge.recover(err -> {
       log.warn("request {}: charging failed ({}); charged as cost", call.requestId(), err.toString());
-      return Future.succeededFuture(cost.cost);
+      return Future.succeededFuture(priced.cost);
     }).compose(chargeAmount -> {
       int status = okStatus;
       String errorCode = null;
@@ -137,9 +130,9 @@ public final class MeterStage implements Stage {
         errorCode = wire.body().path("error").path("code").asText(null);
         errorClass = errorClass(error);
       }
-      Usage u = spent.orElse(new Usage(0, 0, 0, 0, 0));
+      Usage u = usage.orElse(new Usage(0, 0, 0, 0, 0));
       try {
-        trace.metered(u.input() + u.cachedInput() + u.cacheWrite() + u.output(), cost.cost.nanos(),
+        call.trace().metered(u.input() + u.cachedInput() + u.cacheWrite() + u.output(), priced.cost.nanos(),
             chargeAmount.nanos());
       } catch (RuntimeException e) {
         log.error("request {}: settling after metering failed", call.requestId(), e);
@@ -150,7 +143,7 @@ public final class MeterStage implements Stage {
           served == null ? null : served.model(), served == null ? null : served.deploymentId(),
           served == null ? null : served.provider(), served == null ? null : served.pool(),
           u.input(), u.cachedInput(), u.cacheWrite(), u.output(), u.reasoning(),
-          cost.cost.nanos(), chargeAmount.nanos(), cost.known, trace.cacheStatus(), avoided, mechanism,
+          priced.cost.nanos(), chargeAmount.nanos(), priced.known, trace.cacheStatus(), avoidedNanos, mechanism,
           latencyMicros, ttftMicros, status, errorCode, errorClass, attemptsJson(call.trace()));
       events.metered(record);
       Context context = Vertx.currentContext();
@@ -167,6 +160,11 @@ public final class MeterStage implements Stage {
       case "hit", "semantic", "joined" -> true;
       default -> false;
     };
+  }
+
+  /** The answer's usage at the current price, else what the original answer was metered at. */
+  private static long avoided(RequestTrace trace, Priced answerPrice) {
+    return answerPrice.known && !answerPrice.cost.isZero() ? answerPrice.cost.nanos() : Math.max(0, trace.originalCostNanos());
   }
 
   /** The cost of a request and whether it is known. */

@@ -54,6 +54,8 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
   // Header names made once: Vert.x checks a plain String name on every use.
   static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("X-Sluice-Request-Id");
   static final CharSequence ROUTE = HttpHeaders.createOptimized("X-Sluice-Route");
+  /** How the response cache handled a model call; the cache stage sets it on answers, the edge on errors. */
+  static final CharSequence CACHE_STATUS = HttpHeaders.createOptimized("X-Sluice-Cache");
   private static final CharSequence CONTENT_TYPE = HttpHeaders.CONTENT_TYPE;
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 
@@ -228,6 +230,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
           if (!(ar.cause() instanceof GatewayException)) {
             log.error("request {}: unexpected failure", x.requestId(), ar.cause());
           }
+          x.response().headers().set(CACHE_STATUS, call.trace().cacheStatus());
           sendError(x, GatewayException.errorOf(ar.cause()));
         }
       });

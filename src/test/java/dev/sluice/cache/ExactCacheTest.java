@@ -72,12 +72,12 @@ class ExactCacheTest {
           %s
           cache: {exact: always}
           retry: {max_retries: 0}
-          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slowflaky-1-503-300}]
+          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slowflaky-1-503-2000}]
         - name: refuses
           %s
           cache: {exact: always}
           retry: {max_retries: 0}
-          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slowflaky-1000000-400-300}]
+          deployments: [{provider: openai, base_url: "${UPSTREAM}", model: slowflaky-1000000-400-2000}]
       """.formatted(ADMIN, ACME_ONE, ACME_TWO, BETA, TEAM_ONE, TEAM_TWO, PRICE, PRICE, PRICE, PRICE, PRICE, PRICE, PRICE);
 
   static FakeUpstream upstream;
@@ -288,6 +288,33 @@ class ExactCacheTest {
   }
 
   @Test
+  void aJoinedStreamCarriesOnWhenTheFirstClientGoesAway() throws Exception {
+    String q = body("slow-stream", "leader leaves", true);
+    byte[] request = ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ACME_ONE
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + q.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+        + "\r\n\r\n" + q).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<Response> follower;
+      try (java.net.Socket leader = new java.net.Socket("127.0.0.1", gateway.port())) {
+        leader.getOutputStream().write(request);
+        leader.getOutputStream().flush();
+        int first = leader.getInputStream().read(); // the stream has started
+        assertThat(first).isNotEqualTo(-1);
+        follower = pool.submit(() -> ask(ACME_ONE, q));
+        Thread.sleep(300); // the follower has joined
+      } // the first client goes away mid-stream
+
+      Response r = follower.get();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.header("X-Sluice-Cache")).isEqualTo("joined");
+      assertThat(r.events()).last().isEqualTo("[DONE]");
+      assertThat(TestGateway.streamedContent(r.events())).isEqualTo("echo: leader leaves");
+    }
+    assertThat(upstreamCalls("leader leaves")).isEqualTo(1);
+    assertThat(ask(ACME_ONE, q).header("X-Sluice-Cache")).isEqualTo("hit"); // and it was stored
+  }
+
+  @Test
   void whenTheLeaderFailsTransientlyOneFollowerLeadsAgainAndTheOthersGetItsAnswer() throws Exception {
     String q = body("fails-once", "leader fails", false);
     List<Response> all = concurrently(10, () -> ask(ACME_ONE, q));
@@ -305,6 +332,7 @@ class ExactCacheTest {
     List<Response> all = concurrently(10, () -> ask(ACME_ONE, q));
 
     assertThat(all).allSatisfy(r -> assertThat(r.status()).isEqualTo(400));
+    assertThat(all).extracting(r -> r.header("X-Sluice-Cache")).containsOnlyOnce("miss").isSubsetOf("miss", "joined");
     assertThat(upstreamCalls("refused question")).isEqualTo(1);
   }
 
