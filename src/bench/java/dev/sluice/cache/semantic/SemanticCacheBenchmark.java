@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector"})
 public class SemanticCacheBenchmark {
   private static final String[] ASK = {"How do I", "What is the best way to", "Can I", "Why should I", "When should I",
       "Is it possible to", "Where can I learn to", "How long does it take to"};
@@ -94,7 +94,10 @@ public class SemanticCacheBenchmark {
         .toCompletionStage().toCompletableFuture().get();
   }
 
-  /** Nearest-neighbour search alone, brute force against HNSW, on random unit vectors. */
+  /**
+   * Nearest-neighbour search alone, brute force against HNSW, on random unit vectors, in wall time
+   * (on a shared machine, prefer {@link IndexSearchCpuTime}).
+   */
   @State(Scope.Benchmark)
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -117,6 +120,7 @@ public class SemanticCacheBenchmark {
         brute.add(i, v);
         hnsw.add(i, v);
       }
+      hnsw.compact();
       queries = new float[1024][];
       for (int i = 0; i < queries.length; i++) queries[i] = unit(r);
     }

@@ -61,6 +61,19 @@ final class HnswIndex implements VectorIndex {
     if (tail.size() >= TAIL) refresh();
   }
 
+  /**
+   * Merges everything added so far into one segment, hence one graph: a search walks one graph
+   * instead of one per refresh. Costly (the graph is rebuilt), so done once, after a bulk load.
+   */
+  void compact() {
+    try {
+      writer.forceMerge(1);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    refresh();
+  }
+
   private void refresh() {
     try {
       DirectoryReader newer = DirectoryReader.openIfChanged(reader, writer);
