@@ -7,9 +7,6 @@ import dev.sluice.sim.profile.ProfileLoader;
 import dev.sluice.sim.server.SimOptions;
 import dev.sluice.sim.server.SimServer;
 import dev.sluice.testing.TestGateway;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +24,8 @@ class CascadeEmulatorTest {
 
   @Test
   void aCascadeOfTwoEmulatorsInDatasetModeRoutesEachPromptOfTheData() throws Exception {
-    StringBuilder csv = new StringBuilder("prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt-4-1106-preview\n");
-    for (String p : CascadeTest.EASY) csv.append('"').append(p).append("\",True,True\n");
-    for (String p : CascadeTest.HARD) csv.append('"').append(p).append("\",False,True\n");
-    Path data = dir.resolve("mmlu_demo.csv");
-    Files.writeString(data, csv);
-    Path router = dir.resolve("router.json");
-    RouterTraining.trainFromFile(data, 3, 1, null, new PrintWriter(new StringWriter())).write(router);
+    Path data = CascadeTest.labelledData(dir.resolve("mmlu_demo.csv"));
+    Path router = CascadeTest.trainRouter(data, dir.resolve("router.json"));
 
     try (SimServer cheap = emulator("api-mini", data, RoutingData.CHEAP_COLUMN);
         SimServer strong = emulator("api-frontier", data, RoutingData.STRONG_COLUMN);
