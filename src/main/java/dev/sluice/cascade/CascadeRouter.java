@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -12,9 +14,10 @@ import java.util.List;
 
 /**
  * A trained cascade router: from a prompt's embedding, a score that estimates how much the strong
- * model would gain over the cheap one on that prompt (the share of answers only the strong model
- * gets right, minus the share only the cheap one gets right, among the {@code k} most similar
- * training prompts). Prompts scoring at or above the threshold go to the strong model; a higher
+ * model would gain over the cheap one on that prompt: the mean target of the {@code k} most similar
+ * training prompts, a target being the strong model's gain on that prompt (1 when only it answered
+ * correctly, -1 when only the cheap one did, else 0) blended with the mean gain of the prompt's
+ * source (see {@link RouterTraining}). Prompts scoring at or above the threshold go to the strong model; a higher
  * threshold sends fewer calls there, saving cost and losing quality.
  *
  * <p>The file ({@code sluice router train --out FILE}) is JSON:
@@ -22,9 +25,9 @@ import java.util.List;
  * { "format": "sluice-cascade-router", "version": 1,
  *   "embedding_model": "all-minilm-l6-v2", "dimensions": 384, "input_chars": 1000,
  *   "default_threshold": 0.08,
- *   "classifier": { "type": "knn", "k": 40, "count": N,
+ *   "classifier": { "type": "knn", "k": 50, "count": N,
  *                   "vectors": base64 of N*dimensions signed bytes (component * 127, rounded),
- *                   "gains": base64 of N signed bytes (1, 0 or -1 per training prompt) },
+ *                   "targets": base64 of N little-endian float32, one per training prompt },
  *   "trained_on": { "prompts": N, "cheap_accuracy": 0.68, "strong_accuracy": 0.81 } }
  * </pre>
  * Vectors are stored at 8 bits per component: the cosine similarities that rank neighbours change
@@ -42,39 +45,37 @@ public final class CascadeRouter {
   private final int dimensions;
   private final int k;
   private final byte[] vectors;
-  private final byte[] gains;
+  private final float[] targets;
   private final double defaultThreshold;
   private final JsonNode trainedOn;
 
-  CascadeRouter(String embeddingModel, int dimensions, int k, byte[] vectors, byte[] gains, double defaultThreshold,
+  CascadeRouter(String embeddingModel, int dimensions, int k, byte[] vectors, float[] targets, double defaultThreshold,
       JsonNode trainedOn) {
-    if (gains.length == 0) throw new IllegalArgumentException("a router needs at least one training prompt");
-    if (vectors.length != gains.length * dimensions) {
-      throw new IllegalArgumentException("the router holds " + vectors.length + " vector bytes for " + gains.length
+    if (targets.length == 0) throw new IllegalArgumentException("a router needs at least one training prompt");
+    if (vectors.length != targets.length * dimensions) {
+      throw new IllegalArgumentException("the router holds " + vectors.length + " vector bytes for " + targets.length
           + " prompts of " + dimensions + " dimensions");
     }
     if (k < 1) throw new IllegalArgumentException("k must be at least 1, got " + k);
     this.embeddingModel = embeddingModel;
     this.dimensions = dimensions;
-    this.k = Math.min(k, gains.length);
+    this.k = Math.min(k, targets.length);
     this.vectors = vectors;
-    this.gains = gains;
+    this.targets = targets;
     this.defaultThreshold = defaultThreshold;
     this.trainedOn = trainedOn;
   }
 
-  /** Builds a router from training prompts' unit vectors and their gains (-1, 0 or 1). */
-  static CascadeRouter of(String embeddingModel, List<float[]> unitVectors, int[] gainPerPrompt, int k,
+  /** Builds a router from training prompts' unit vectors and their targets (see {@link RouterTraining}). */
+  static CascadeRouter of(String embeddingModel, List<float[]> unitVectors, float[] targets, int k,
       double defaultThreshold, JsonNode trainedOn) {
     int dims = unitVectors.getFirst().length;
     byte[] v = new byte[unitVectors.size() * dims];
-    byte[] g = new byte[unitVectors.size()];
     for (int i = 0; i < unitVectors.size(); i++) {
       float[] u = unitVectors.get(i);
       for (int d = 0; d < dims; d++) v[i * dims + d] = quantize(u[d]);
-      g[i] = (byte) gainPerPrompt[i];
     }
-    return new CascadeRouter(embeddingModel, dims, k, v, g, defaultThreshold, trainedOn);
+    return new CascadeRouter(embeddingModel, dims, k, v, targets.clone(), defaultThreshold, trainedOn);
   }
 
   private static byte quantize(float x) {
@@ -109,7 +110,7 @@ public final class CascadeRouter {
     if (embedding.length != dimensions) {
       throw new IllegalArgumentException("expected a vector of " + dimensions + " dimensions, got " + embedding.length);
     }
-    int n = gains.length;
+    int n = targets.length;
     // The k best similarities so far, kept as a min-heap by hand: n is thousands, k tens.
     float[] best = new float[k];
     int[] bestIndex = new int[k];
@@ -129,9 +130,9 @@ public final class CascadeRouter {
         siftDown(best, bestIndex, 0, k);
       }
     }
-    long sum = 0;
-    for (int j = 0; j < filled; j++) sum += gains[bestIndex[j]];
-    return (double) sum / filled;
+    double sum = 0;
+    for (int j = 0; j < filled; j++) sum += targets[bestIndex[j]];
+    return sum / filled;
   }
 
   private static void heapify(float[] h, int[] idx) {
@@ -168,9 +169,11 @@ public final class CascadeRouter {
     ObjectNode c = o.putObject("classifier");
     c.put("type", "knn");
     c.put("k", k);
-    c.put("count", gains.length);
+    c.put("count", targets.length);
     c.put("vectors", Base64.getEncoder().encodeToString(vectors));
-    c.put("gains", Base64.getEncoder().encodeToString(gains));
+    ByteBuffer t = ByteBuffer.allocate(targets.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (float x : targets) t.putFloat(x);
+    c.put("targets", Base64.getEncoder().encodeToString(t.array()));
     if (trainedOn != null) o.set("trained_on", trainedOn);
     try {
       if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
@@ -178,6 +181,13 @@ public final class CascadeRouter {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  private static float[] floats(byte[] littleEndian) {
+    if (littleEndian.length % Float.BYTES != 0) throw new IllegalArgumentException("targets are not whole floats");
+    float[] out = new float[littleEndian.length / Float.BYTES];
+    ByteBuffer.wrap(littleEndian).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    return out;
   }
 
   /** Reads a router file, with a message naming what is wrong when it is not one. */
@@ -205,7 +215,8 @@ public final class CascadeRouter {
     }
     try {
       return new CascadeRouter(o.path("embedding_model").asText(), o.path("dimensions").asInt(), c.path("k").asInt(),
-          Base64.getDecoder().decode(c.path("vectors").asText()), Base64.getDecoder().decode(c.path("gains").asText()),
+          Base64.getDecoder().decode(c.path("vectors").asText()),
+          floats(Base64.getDecoder().decode(c.path("targets").asText())),
           o.path("default_threshold").asDouble(), o.get("trained_on"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);

@@ -7,6 +7,7 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import java.util.Optional;
  * Vectors already computed for texts, kept in a file so that evaluating or training again does not
  * embed thousands of prompts again. Keyed by the SHA-256 of the text; the file is for one embedding
  * model (its name is part of the file name the commands choose). Records are appended as they are
- * computed, so an interrupted run keeps what it did. A truncated last record is ignored.
+ * computed, so an interrupted run keeps what it did; a partly written last record is cut off.
  *
  * <p>Not thread-safe: one command uses it from one thread.
  */
@@ -41,7 +42,14 @@ final class EmbeddingCache implements AutoCloseable {
     try {
       if (file.getParent() != null) Files.createDirectories(file.getParent());
       EmbeddingCache cache = new EmbeddingCache(dimensions, null);
-      if (Files.exists(file)) cache.load(file);
+      if (Files.exists(file)) {
+        // A run stopped mid-write leaves part of a record; cut it off so that appends stay aligned.
+        long record = 32L + (long) dimensions * Float.BYTES;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+          ch.truncate(ch.size() / record * record);
+        }
+        cache.load(file);
+      }
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
           Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)));
       EmbeddingCache opened = new EmbeddingCache(dimensions, out);

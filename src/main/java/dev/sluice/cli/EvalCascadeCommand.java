@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,9 +39,8 @@ final class EvalCascadeCommand implements Callable<Integer> {
   @Option(names = "--router", paramLabel = "FILE", description = "evaluate this trained router on all of DIR")
   Path router;
 
-  @Option(names = "--embedding-cache", paramLabel = "FILE",
-      description = "keep prompt embeddings in FILE, so a second run does not embed again")
-  Path embeddingCache;
+  @Mixin
+  EmbeddingCacheOption embeddingCache;
 
   @Override
   public Integer call() {
@@ -49,7 +49,7 @@ final class EvalCascadeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--train-fraction must be between 0 and 1 (exclusive), got " + trainFraction);
       }
       PrintWriter out = spec.commandLine().getOut();
-      print(CascadeEvaluation.run(data, router, trainFraction, seed, embeddingCache, spec.commandLine().getErr()), out);
+      print(CascadeEvaluation.run(data, router, trainFraction, seed, embeddingCache.file, spec.commandLine().getErr()), out);
     });
   }
 

@@ -4,6 +4,7 @@ import dev.sluice.cascade.RouterTraining;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,15 +35,14 @@ final class RouterTrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "seed of the held-out quarter (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--embedding-cache", paramLabel = "FILE",
-      description = "keep prompt embeddings in FILE, so a second run does not embed again")
-  Path embeddingCache;
+  @Mixin
+  EmbeddingCacheOption embeddingCache;
 
   @Override
   public Integer call() {
     return Cli.run(spec.commandLine().getErr(), () -> {
       if (k < 1) throw new IllegalArgumentException("--k must be at least 1, got " + k);
-      var router = RouterTraining.trainFromFile(data, k, seed, embeddingCache, spec.commandLine().getErr());
+      var router = RouterTraining.trainFromFile(data, k, seed, embeddingCache.file, spec.commandLine().getErr());
       router.write(out);
       spec.commandLine().getOut().printf("wrote %s: default threshold %.3f%n", out, router.defaultThreshold());
       spec.commandLine().getOut().flush();

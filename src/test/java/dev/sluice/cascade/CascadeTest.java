@@ -49,13 +49,7 @@ class CascadeTest {
   @BeforeAll
   static void start() throws Exception {
     upstream = FakeUpstream.start();
-    StringBuilder csv = new StringBuilder("prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt-4-1106-preview\n");
-    for (String p : EASY) csv.append('"').append(p).append("\",True,True\n");
-    for (String p : HARD) csv.append('"').append(p).append("\",False,True\n");
-    Path data = dir.resolve("labelled.csv");
-    Files.writeString(data, csv);
-    Path router = dir.resolve("router.json");
-    RouterTraining.trainFromFile(data, 3, 1, null, new PrintWriter(new StringWriter())).write(router);
+    Path router = trainRouter(labelledData(dir.resolve("labelled.csv")), dir.resolve("router.json"));
     sluice = TestGateway.start("""
         admin_key: %s
         tenants:
@@ -169,6 +163,20 @@ class CascadeTest {
     assertThat(replaced.status()).as(replaced.body()).isEqualTo(200);
     assertThat(replaced.header("x-sluice-route")).isEqualTo("chat-large/large");
     assertThat(TestGateway.streamedContent(replaced.events())).isEqualTo("echo: Name a fruit.");
+  }
+
+  /** Writes EASY and HARD as RouteLLM-format data: both models right on the easy ones, only the strong one on the hard. */
+  static Path labelledData(Path file) throws java.io.IOException {
+    StringBuilder csv = new StringBuilder("prompt," + RoutingData.CHEAP_COLUMN + "," + RoutingData.STRONG_COLUMN + "\n");
+    for (String p : EASY) csv.append('"').append(p).append("\",True,True\n");
+    for (String p : HARD) csv.append('"').append(p).append("\",False,True\n");
+    return Files.writeString(file, csv);
+  }
+
+  /** Trains a router on the data with 3 neighbours per score (the data is small) and writes it. */
+  static Path trainRouter(Path data, Path file) {
+    RouterTraining.trainFromFile(data, 3, 1, null, new PrintWriter(new StringWriter())).write(file);
+    return file;
   }
 
   /** The tenant's key, and the feature the request is attributed to (usage is read back by feature). */
