@@ -8,11 +8,12 @@ import java.util.Optional;
 /**
  * The smallest useful loop check: the same request seen {@code K} times in a run's recent window
  * is an {@code exact_repeat}. Two requests are the same when they ask the same model the same
- * thing: equal {@code model}, {@code messages}, {@code tools}, {@code tool_choice} and
- * {@code response_format} (streaming and attribution fields do not count).
+ * thing: equal {@code model}, {@code messages}, {@code tools}, {@code tool_choice},
+ * {@code response_format} and, for embeddings, {@code input} (streaming and attribution fields do
+ * not count).
  */
 public final class ExactRepeatCheck implements LoopCheck {
-  private static final List<String> FINGERPRINT = List.of("model", "messages", "tools", "tool_choice", "response_format");
+  private static final List<String> FINGERPRINT = List.of("model", "tools", "tool_choice", "response_format", "input");
 
   private final int threshold;
 
@@ -34,10 +35,26 @@ public final class ExactRepeatCheck implements LoopCheck {
   }
 
   private static boolean sameRequest(ObjectNode a, ObjectNode b) {
+    if (!sameMessages(a.get("messages"), b.get("messages"))) return false;
     for (String field : FINGERPRINT) {
       JsonNode x = a.get(field);
       JsonNode y = b.get(field);
       if (x == null ? y != null : !x.equals(y)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether two message lists are equal, compared newest first: an agent's requests differ in
+   * length or in their last messages, so a difference is found at once, without comparing the
+   * shared history.
+   */
+  private static boolean sameMessages(JsonNode x, JsonNode y) {
+    if (x == null || y == null || !x.isArray() || !y.isArray()) return x == null ? y == null : x.equals(y);
+    int n = x.size();
+    if (n != y.size()) return false;
+    for (int i = n - 1; i >= 0; i--) {
+      if (!x.get(i).equals(y.get(i))) return false;
     }
     return true;
   }

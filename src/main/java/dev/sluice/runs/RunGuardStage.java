@@ -88,8 +88,9 @@ public final class RunGuardStage implements Stage {
     }
     // First call of a run or tenant in this process: continue on this request's event loop.
     var context = Vertx.currentContext();
-    return Future.fromCompletionStage(Future.all(policy, run).toCompletionStage(), context)
-        .compose(v -> admit(call, chain, run.result(), tightened(policy.result(), call.headers())));
+    Future<?> loaded = Future.all(policy, run);
+    if (context != null) loaded = Future.fromCompletionStage(loaded.toCompletionStage(), context);
+    return loaded.compose(v -> admit(call, chain, run.result(), tightened(policy.result(), call.headers())));
   }
 
   private Future<Reply> admit(Call call, Chain chain, RunTracker.Run run, RunPolicy policy) {

@@ -29,14 +29,28 @@ public final class RunPolicies {
     this.vertx = vertx;
   }
 
-  /** The tenant's policy over {@code defaults}. */
+  /** A tenant's policy as last resolved, and the defaults and stored keys it was resolved from. */
+  private record Resolved(RunPolicy defaults, Future<Optional<ObjectNode>> keys, RunPolicy policy) {}
+
+  private final ConcurrentHashMap<String, Resolved> resolved = new ConcurrentHashMap<>();
+
+  /**
+   * The tenant's policy over {@code defaults}: at once (a completed future) once the tenant's keys
+   * are loaded, which is every call but the tenant's first in this process.
+   */
   public Future<RunPolicy> policy(String tenant, RunPolicy defaults) {
     Future<Optional<ObjectNode>> f = overrides.get(tenant);
     if (f == null) {
       f = overrides.computeIfAbsent(tenant, t -> vertx.<Optional<ObjectNode>>executeBlocking(() -> read(t), false)
           .onFailure(err -> overrides.remove(t)));
     }
-    return f.map(o -> o.map(json -> over(tenant, defaults, json)).orElse(defaults));
+    if (!f.succeeded()) return f.map(o -> o.map(json -> over(tenant, defaults, json)).orElse(defaults));
+    Resolved r = resolved.get(tenant);
+    if (r == null || r.defaults() != defaults || r.keys() != f) {
+      r = new Resolved(defaults, f, f.result().map(json -> over(tenant, defaults, json)).orElse(defaults));
+      resolved.put(tenant, r);
+    }
+    return Future.succeededFuture(r.policy());
   }
 
   /** The keys the tenant sets, or an empty object. Blocking. */

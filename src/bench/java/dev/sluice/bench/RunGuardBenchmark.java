@@ -1,0 +1,166 @@
+package dev.sluice.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.Json;
+import dev.sluice.admit.WorstCase;
+import dev.sluice.api.JsonBody;
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.GatewayConfig;
+import dev.sluice.events.GatewayEvents;
+import dev.sluice.meter.PriceResolver;
+import dev.sluice.meter.TokenEstimator;
+import dev.sluice.pipeline.Attribution;
+import dev.sluice.pipeline.Call;
+import dev.sluice.pipeline.Operation;
+import dev.sluice.pipeline.Principal;
+import dev.sluice.pipeline.Reply;
+import dev.sluice.pipeline.RequestTrace;
+import dev.sluice.pipeline.Served;
+import dev.sluice.route.Catalog;
+import dev.sluice.runs.ExactRepeatCheck;
+import dev.sluice.runs.RunGuardStage;
+import dev.sluice.runs.RunPolicies;
+import dev.sluice.runs.RunTracker;
+import dev.sluice.store.Store;
+import dev.sluice.store.Stores;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What tracking an agent run adds to a call: the run guard stage on a call of a run (policy,
+ * worst-case estimate, limits and reservation, the exact-repeat loop check over a full window,
+ * the reply parsed and recorded, the reservation settled) against the same stage on a call that
+ * names no run. The rest of the pipeline answers at once, so only the guard is measured.
+ *
+ * <pre>bench/jmh.sh RunGuardBenchmark</pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx512m"})
+public class RunGuardBenchmark {
+  static final String RESPONSE = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1700000000,"
+      + "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
+      + "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"read_file\","
+      + "\"arguments\":\"{\\\"path\\\":\\\"README.md\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}],"
+      + "\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":20,\"total_tokens\":140}}";
+  /** Distinct steps, more than the loop check's window, so no call is a loop. */
+  static final int STEPS = 64;
+
+  Path dir;
+  Vertx vertx;
+  Store store;
+  RunGuardStage stage;
+  GatewayConfig config;
+  ObjectNode[] bodies;
+  Buffer response;
+  Served served;
+  Attribution run;
+  Catalog catalog;
+  TokenEstimator estimator;
+  int step;
+
+  @Setup
+  public void setup() throws Exception {
+    dir = Files.createTempDirectory("sluice-run-bench");
+    vertx = Vertx.vertx();
+    store = Stores.open("sqlite:" + dir.resolve("sluice.db"), InstantSource.system());
+    config = new ConfigLoader(Map.<String, String>of()::get).parse("bench", """
+        runs: {max_calls: 1000000000000, max_tokens: 1000000000000000, max_cost_usd: 1000000000, max_wall_time: 1000d}
+        models:
+          - name: gpt-4o-mini
+            deployments:
+              - {id: a, provider: openai, base_url: "http://127.0.0.1:1/v1"}
+        """);
+    catalog = Catalog.build(config, (m, d) -> new Object(), null);
+    estimator = new TokenEstimator(PriceResolver.shipped());
+    RunTracker tracker = new RunTracker(store, vertx, InstantSource.system(), System::nanoTime, GatewayEvents.NONE);
+    RunPolicies policies = new RunPolicies(store.runs(), vertx);
+    stage = new RunGuardStage(tracker, policies, ExactRepeatCheck::new, store.runs(), catalog,
+        estimator, vertx, InstantSource.system(), GatewayEvents.NONE);
+    bodies = new ObjectNode[STEPS];
+    for (int i = 0; i < STEPS; i++) {
+      ObjectNode b = Json.MAPPER.createObjectNode().put("model", "gpt-4o-mini").put("max_tokens", 256);
+      var messages = b.putArray("messages");
+      messages.addObject().put("role", "system").put("content", "You are a coding agent. Use the tools to finish the task.");
+      messages.addObject().put("role", "user").put("content", "Fix the failing test in module " + i + ".");
+      bodies[i] = b;
+    }
+    response = Buffer.buffer(RESPONSE);
+    served = new Served("gpt-4o-mini", "a", "openai", "default", "gpt-4o-mini", "gpt-4o-mini");
+    run = new Attribution(null, null, "bench-run", null, Map.of());
+    // the first call of the tenant and the run load them from the store; every later one finds them in memory
+    // (with steps the measured calls reach only after the loop check's window has moved past them)
+    stage.handle(call(bodies[STEPS - 1], run), c -> Future.succeededFuture(reply())).await(10, TimeUnit.SECONDS);
+    stage.handle(call(bodies[STEPS - 2], run), c -> Future.succeededFuture(reply())).await(10, TimeUnit.SECONDS);
+  }
+
+  @TearDown
+  public void tearDown() throws Exception {
+    store.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private Call call(ObjectNode body, Attribution attribution) {
+    long now = System.nanoTime();
+    return new Call("req_bench", Operation.CHAT_COMPLETIONS, body, "gpt-4o-mini", false, false,
+        MultiMap.caseInsensitiveMultiMap(), Principal.ADMIN, attribution, new RequestTrace(), config, now,
+        now + 60_000_000_000L);
+  }
+
+  private Reply reply() {
+    return new Reply.Complete(JsonBody.ofBytes(response.copy()), served);
+  }
+
+  private Reply handle(Attribution attribution) {
+    Call call = call(bodies[step++ & (STEPS - 1)], attribution);
+    Future<Reply> f = stage.handle(call, c -> Future.succeededFuture(reply()));
+    call.trace().metered(140, 100_000, 100_000);
+    if (!f.succeeded()) throw new IllegalStateException("the guard did not answer at once: " + f.cause());
+    return f.result();
+  }
+
+  /** Part of a call of a run, for comparison: its worst case (prompt tokenized, priced), which budgets compute too. */
+  @Benchmark
+  public WorstCase worstCaseAlone() {
+    return WorstCase.of(call(bodies[step++ & (STEPS - 1)], run), catalog, estimator);
+  }
+
+  /** Part of a call of a run, for comparison: the upstream's answer parsed to find the assistant message. */
+  @Benchmark
+  public Object replyParsedAlone() {
+    return JsonBody.ofBytes(response.copy()).tree().path("choices").path(0).path("message");
+  }
+
+  /** A call that names no run: the guard passes it on. */
+  @Benchmark
+  public Reply callWithoutRun() {
+    return handle(Attribution.NONE);
+  }
+
+  /** A call of a run: admitted, checked, recorded and settled. */
+  @Benchmark
+  public Reply callOfARun() {
+    return handle(run);
+  }
+}
