@@ -22,8 +22,9 @@ import java.util.function.BooleanSupplier;
  * The demo's traffic, one virtual thread per simulated client, for a fixed time:
  *
  * <ul>
- *   <li>chat users of the help desk ({@code support-app}, model {@code assistant}), who mostly ask
- *       the same few questions, half of them streamed;
+ *   <li>chat users of the help desk ({@code support-app}, model {@code assistant}): two calls in
+ *       three ask one of a dozen common questions, mostly the same few; the third asks about the
+ *       user's own order or ticket, a question asked once; half of the calls are streamed;
  *   <li>agents ({@code research-agents}, model {@code agent}) that work through runs of a few
  *       steps, each step resending the conversation so far with its tool calls and results; every
  *       third run gets stuck after two steps, sending the very same request again and again (as an
@@ -62,6 +63,13 @@ final class DemoWorkload {
       "What are your support hours?",
       "How do I delete my account?",
       "Do you have an API rate limit?");
+
+  /** Questions about one user's own case (an order or ticket number makes each one new). */
+  static final List<String> CASES = List.of(
+      "My order #%d has not arrived yet, what should I do?",
+      "Ticket %d was closed but my problem is not solved.",
+      "I was charged twice for invoice %d, can you check?",
+      "Workspace %d shows an error when I invite people.");
 
   static final List<String> RESEARCH_TOPICS = List.of(
       "battery recycling startups in Europe", "open-source vector databases", "heat pump subsidies in 2026",
@@ -115,11 +123,17 @@ final class DemoWorkload {
 
   private void chatUser(int user, Random random, BooleanSupplier going) {
     while (going.getAsBoolean()) {
-      // Zipf-like: the first questions are asked far more often than the last ones
-      int q = (int) Math.floor(Math.pow(random.nextDouble(), 2.5) * QUESTIONS.size());
+      String question;
+      if (random.nextInt(3) > 0) {
+        // Zipf-like: the first questions are asked far more often than the last ones
+        question = QUESTIONS.get((int) Math.floor(Math.pow(random.nextDouble(), 2.5) * QUESTIONS.size()));
+      } else {
+        // a question about the user's own case: asked once
+        question = CASES.get(random.nextInt(CASES.size())).formatted(10_000 + random.nextInt(90_000));
+      }
       ObjectNode body = chat("assistant", 120);
       messages(body).addObject().put("role", "system").put("content", SUPPORT_PROMPT);
-      messages(body).addObject().put("role", "user").put("content", QUESTIONS.get(q));
+      messages(body).addObject().put("role", "user").put("content", question);
       if (random.nextBoolean()) {
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
