@@ -71,6 +71,21 @@ final class DemoWorkload {
       "I was charged twice for invoice %d, can you check?",
       "Workspace %d shows an error when I invite people.");
 
+  /** What a research agent searches for, one aspect per search. */
+  static final List<String> ASPECTS = List.of("market size", "regulation", "leading companies", "recent funding rounds",
+      "technical risks", "customer reviews");
+
+  /** What its tools return: each call learns something different. */
+  static final List<String> FINDINGS = List.of(
+      "Three results: an industry report from March, a trade-press interview, a government consultation.",
+      "The page says the sector grew 18 % last year, driven by two large contracts in Germany.",
+      "A 2025 regulation requires operators to publish audited figures every quarter.",
+      "Two start-ups raised Series B rounds of 40 and 65 million euros in the spring.",
+      "Customers praise the onboarding but complain about invoices arriving late.",
+      "The article lists supply-chain delays and a shortage of trained technicians as the main risks.",
+      "No pricing is published; a sales contact is listed for enterprise quotes.",
+      "The forum thread compares four vendors on latency, support hours and contract length.");
+
   static final List<String> RESEARCH_TOPICS = List.of(
       "battery recycling startups in Europe", "open-source vector databases", "heat pump subsidies in 2026",
       "GPU spot prices this quarter", "carbon accounting software", "regional data residency rules");
@@ -155,6 +170,7 @@ final class DemoWorkload {
       messages(body).addObject().put("role", "user").put("content", "Write a brief on " + topic + ".");
       int steps = stuck ? STUCK_RUN_STEPS : 3 + random.nextInt(4);
       boolean refused = false;
+      int firstFinding = random.nextInt(FINDINGS.size());
       for (int step = 1; step <= steps && going.getAsBoolean(); step++) {
         int status = send(body, keys.agents(), "research", null, run);
         if (status != 200) { // refused (a run guard, a budget): the agent gives up this run
@@ -162,15 +178,19 @@ final class DemoWorkload {
           break;
         }
         if (stuck && step > 2) continue; // stuck: its tool keeps failing, so it sends the same step again
-        String query = topic + " " + step;
+        // making progress: it searches one aspect, reads a page, searches the next...
         String call = "call_" + step;
+        boolean search = step % 2 == 1;
+        String arguments = search
+            ? "{\"q\":\"" + topic + " " + ASPECTS.get((step / 2) % ASPECTS.size()) + "\"}"
+            : "{\"url\":\"https://news.example.com/" + Integer.toHexString(random.nextInt()) + "\"}";
         ObjectNode assistant = messages(body).addObject().put("role", "assistant");
         assistant.putNull("content");
         ObjectNode fn = assistant.putArray("tool_calls").addObject().put("id", call).put("type", "function")
             .putObject("function");
-        fn.put("name", "search").put("arguments", "{\"q\":\"" + query + "\"}");
+        fn.put("name", search ? "search" : "read").put("arguments", arguments);
         messages(body).addObject().put("role", "tool").put("tool_call_id", call)
-            .put("content", "3 results for " + query + ": ...");
+            .put("content", FINDINGS.get((firstFinding + step) % FINDINGS.size()));
       }
       if (refused) pause(random, 2000, 4000); // and waits a little before the next one
       else pause(random, 200, 600);
