@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     description = {
         "See Sluice at work in about a minute, with no model, GPU or API key:",
         "starts emulated backends (a GPU pool, a CPU pool, a cloud API), Sluice in front of them with",
-        "the response cache, budgets and the agent-run guard switched on (the config is",
+        "the response cache, a cascade, budgets and the agent-run guard switched on (the config is",
         "demo/sluice-demo.yaml in the jar; --print-config shows it),",
         "and a built-in workload: chat users asking repeated questions, agents (some stuck in loops),",
         "background jobs. Then it prints a summary read from the usage ledger and the dashboard's",

@@ -22,8 +22,9 @@ import java.util.function.BooleanSupplier;
  * The demo's traffic, one virtual thread per simulated client, for a fixed time:
  *
  * <ul>
- *   <li>chat users of the help desk ({@code support-app}, model {@code assistant}), who mostly ask
- *       the same few questions, half of them streamed;
+ *   <li>chat users of the help desk ({@code support-app}, model {@code assistant}): two calls in
+ *       three ask one of a dozen common questions, mostly the same few; the third asks about the
+ *       user's own order or ticket, a question asked once; half of the calls are streamed;
  *   <li>agents ({@code research-agents}, model {@code agent}) that work through runs of a few
  *       steps, each step resending the conversation so far with its tool calls and results; every
  *       third run gets stuck after two steps, sending the very same request again and again (as an
@@ -62,6 +63,28 @@ final class DemoWorkload {
       "What are your support hours?",
       "How do I delete my account?",
       "Do you have an API rate limit?");
+
+  /** Questions about one user's own case (an order or ticket number makes each one new). */
+  static final List<String> CASES = List.of(
+      "My order #%d has not arrived yet, what should I do?",
+      "Ticket %d was closed but my problem is not solved.",
+      "I was charged twice for invoice %d, can you check?",
+      "Workspace %d shows an error when I invite people.");
+
+  /** What a research agent searches for, one aspect per search. */
+  static final List<String> ASPECTS = List.of("market size", "regulation", "leading companies", "recent funding rounds",
+      "technical risks", "customer reviews");
+
+  /** What its tools return: each call learns something different. */
+  static final List<String> FINDINGS = List.of(
+      "Three results: an industry report from March, a trade-press interview, a government consultation.",
+      "The page says the sector grew 18 % last year, driven by two large contracts in Germany.",
+      "A 2025 regulation requires operators to publish audited figures every quarter.",
+      "Two start-ups raised Series B rounds of 40 and 65 million euros in the spring.",
+      "Customers praise the onboarding but complain about invoices arriving late.",
+      "The article lists supply-chain delays and a shortage of trained technicians as the main risks.",
+      "No pricing is published; a sales contact is listed for enterprise quotes.",
+      "The forum thread compares four vendors on latency, support hours and contract length.");
 
   static final List<String> RESEARCH_TOPICS = List.of(
       "battery recycling startups in Europe", "open-source vector databases", "heat pump subsidies in 2026",
@@ -115,11 +138,17 @@ final class DemoWorkload {
 
   private void chatUser(int user, Random random, BooleanSupplier going) {
     while (going.getAsBoolean()) {
-      // Zipf-like: the first questions are asked far more often than the last ones
-      int q = (int) Math.floor(Math.pow(random.nextDouble(), 2.5) * QUESTIONS.size());
+      String question;
+      if (random.nextInt(3) > 0) {
+        // Zipf-like: the first questions are asked far more often than the last ones
+        question = QUESTIONS.get((int) Math.floor(Math.pow(random.nextDouble(), 2.5) * QUESTIONS.size()));
+      } else {
+        // a question about the user's own case: asked once
+        question = CASES.get(random.nextInt(CASES.size())).formatted(10_000 + random.nextInt(90_000));
+      }
       ObjectNode body = chat("assistant", 120);
       messages(body).addObject().put("role", "system").put("content", SUPPORT_PROMPT);
-      messages(body).addObject().put("role", "user").put("content", QUESTIONS.get(q));
+      messages(body).addObject().put("role", "user").put("content", question);
       if (random.nextBoolean()) {
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
@@ -141,6 +170,7 @@ final class DemoWorkload {
       messages(body).addObject().put("role", "user").put("content", "Write a brief on " + topic + ".");
       int steps = stuck ? STUCK_RUN_STEPS : 3 + random.nextInt(4);
       boolean refused = false;
+      int firstFinding = random.nextInt(FINDINGS.size());
       for (int step = 1; step <= steps && going.getAsBoolean(); step++) {
         int status = send(body, keys.agents(), "research", null, run);
         if (status != 200) { // refused (a run guard, a budget): the agent gives up this run
@@ -148,15 +178,19 @@ final class DemoWorkload {
           break;
         }
         if (stuck && step > 2) continue; // stuck: its tool keeps failing, so it sends the same step again
-        String query = topic + " " + step;
+        // making progress: it searches one aspect, reads a page, searches the next...
         String call = "call_" + step;
+        boolean search = step % 2 == 1;
+        String arguments = search
+            ? "{\"q\":\"" + topic + " " + ASPECTS.get((step / 2) % ASPECTS.size()) + "\"}"
+            : "{\"url\":\"https://news.example.com/" + Integer.toHexString(random.nextInt()) + "\"}";
         ObjectNode assistant = messages(body).addObject().put("role", "assistant");
         assistant.putNull("content");
         ObjectNode fn = assistant.putArray("tool_calls").addObject().put("id", call).put("type", "function")
             .putObject("function");
-        fn.put("name", "search").put("arguments", "{\"q\":\"" + query + "\"}");
+        fn.put("name", search ? "search" : "read").put("arguments", arguments);
         messages(body).addObject().put("role", "tool").put("tool_call_id", call)
-            .put("content", "3 results for " + query + ": ...");
+            .put("content", FINDINGS.get((firstFinding + step) % FINDINGS.size()));
       }
       if (refused) pause(random, 2000, 4000); // and waits a little before the next one
       else pause(random, 200, 600);
