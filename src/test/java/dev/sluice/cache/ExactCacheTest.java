@@ -252,8 +252,9 @@ class ExactCacheTest {
       assertThat(r.status()).isEqualTo(200);
       assertThat(content(r)).isEqualTo("echo: one hundred at once");
     });
+    // The others joined the call in flight or, when they arrived after it ended (a busy machine may
+    // take longer than the upstream's 3 s to send them all), got its stored answer: never a second call.
     assertThat(all).filteredOn(r -> r.header("X-Sluice-Cache").equals("miss")).hasSize(1);
-    assertThat(all).filteredOn(r -> r.header("X-Sluice-Cache").equals("joined")).isNotEmpty();
     assertThat(all).extracting(r -> r.header("X-Sluice-Cache")).isSubsetOf("miss", "joined", "hit");
   }
 
