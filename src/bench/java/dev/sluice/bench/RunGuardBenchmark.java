@@ -17,10 +17,10 @@ import dev.sluice.pipeline.Reply;
 import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.pipeline.Served;
 import dev.sluice.route.Catalog;
-import dev.sluice.runs.ExactRepeatCheck;
 import dev.sluice.runs.RunGuardStage;
 import dev.sluice.runs.RunPolicies;
 import dev.sluice.runs.RunTracker;
+import dev.sluice.runs.loop.LoopDetector;
 import dev.sluice.store.Store;
 import dev.sluice.store.Stores;
 import io.vertx.core.Future;
@@ -46,7 +46,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What tracking an agent run adds to a call: the run guard stage on a call of a run (policy,
- * worst-case estimate, limits and reservation, the exact-repeat loop check over a full window,
+ * worst-case estimate, limits and reservation, the gateway's loop detector over a full window,
  * the reply parsed and recorded, the reservation settled) against the same stage on a call that
  * names no run. The rest of the pipeline answers at once, so only the guard is measured.
  *
@@ -96,7 +96,7 @@ public class RunGuardBenchmark {
     estimator = new TokenEstimator(PriceResolver.shipped());
     RunTracker tracker = new RunTracker(store, vertx, InstantSource.system(), System::nanoTime, GatewayEvents.NONE);
     RunPolicies policies = new RunPolicies(store.runs(), vertx);
-    stage = new RunGuardStage(tracker, policies, ExactRepeatCheck::new, store.runs(), catalog,
+    stage = new RunGuardStage(tracker, policies, LoopDetector::forThreshold, store.runs(), catalog,
         estimator, vertx, InstantSource.system(), GatewayEvents.NONE);
     bodies = new ObjectNode[STEPS];
     for (int i = 0; i < STEPS; i++) {
@@ -133,7 +133,10 @@ public class RunGuardBenchmark {
   }
 
   private Reply handle(Attribution attribution) {
-    Call call = call(bodies[step++ & (STEPS - 1)], attribution);
+    return handle(call(bodies[step++ & (STEPS - 1)], attribution));
+  }
+
+  private Reply handle(Call call) {
     Future<Reply> f = stage.handle(call, c -> Future.succeededFuture(reply()));
     call.trace().metered(140, 100_000, 100_000);
     if (!f.succeeded()) throw new IllegalStateException("the guard did not answer at once: " + f.cause());
@@ -163,4 +166,24 @@ public class RunGuardBenchmark {
   public Reply callOfARun() {
     return handle(run);
   }
+
+  /**
+   * A call that names no run, after admission estimated its worst case (as it does for a tenant
+   * with a budget or a rate limit): the baseline of {@link #callOfARunAfterAdmission}.
+   */
+  @Benchmark
+  public Reply callWithoutRunAfterAdmission() {
+    Call call = call(bodies[step++ & (STEPS - 1)], Attribution.NONE);
+    WorstCase.of(call, catalog, estimator);
+    return handle(call);
+  }
+
+  /** A call of a run after admission estimated its worst case, which the guard then reuses. */
+  @Benchmark
+  public Reply callOfARunAfterAdmission() {
+    Call call = call(bodies[step++ & (STEPS - 1)], run);
+    WorstCase.of(call, catalog, estimator);
+    return handle(call);
+  }
+
 }

@@ -21,7 +21,12 @@ import java.util.Set;
  */
 public record WorstCase(long tokens, long promptTokens, long outputTokens, Money cost) {
 
+  /** The request's worst case, computed once per request (admission and the run guard both reserve it). */
   public static WorstCase of(Call call, Catalog catalog, TokenEstimator estimator) {
+    return call.trace().derived(WorstCase.class, () -> estimate(call, catalog, estimator));
+  }
+
+  private static WorstCase estimate(Call call, Catalog catalog, TokenEstimator estimator) {
     GatewayConfig config = call.config();
     Optional<ModelConfig> asked = config.model(call.model());
     if (asked.isEmpty()) return new WorstCase(1, 1, 0, Money.ZERO);

@@ -1,7 +1,10 @@
 package dev.sluice.pipeline;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What happened while one request was served, written by the stages as it happens and read by
@@ -39,6 +42,7 @@ public final class RequestTrace {
   public record Discarded(Served served, com.fasterxml.jackson.databind.JsonNode usage) {}
 
   private final List<Attempt> attempts = new ArrayList<>(2);
+  private Map<Class<?>, Object> derived;
   private String answeredInsteadOf;
   private List<Discarded> discarded;
   private List<MeteredListener> listeners;
@@ -49,6 +53,20 @@ public final class RequestTrace {
   private String cacheStatus = "off";
   private String avoidedBy;
   private long originalCostNanos = -1;
+
+  /**
+   * A value derived from the request alone, computed by the first stage that asks and shared with
+   * the later ones (the worst-case estimate that both admission and the run guard reserve).
+   */
+  public <T> T derived(Class<T> type, Supplier<T> compute) {
+    if (derived == null) derived = new HashMap<>(2);
+    Object value = derived.get(type);
+    if (value == null) {
+      value = compute.get();
+      derived.put(type, value);
+    }
+    return type.cast(value);
+  }
 
   public void attempt(Attempt attempt) {
     attempts.add(attempt);
