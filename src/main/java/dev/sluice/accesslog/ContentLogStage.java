@@ -64,12 +64,7 @@ public final class ContentLogStage implements Stage {
     JsonNode prompt = call.body().has("messages") ? call.body().get("messages") : call.body().get("input");
     line.set("prompt", ContentRedactor.redact(prompt));
 
-    Future<Reply> result;
-    try {
-      result = chain.proceed(call);
-    } catch (GatewayException e) {
-      result = Future.failedFuture(e);
-    }
+    Future<Reply> result = chain.proceed(call);
     return result.transform(ar -> {
       if (ar.failed()) {
         write(line, null, GatewayException.errorOf(ar.cause()));

@@ -149,12 +149,7 @@ public final class CacheStage implements Stage {
   private Future<Reply> lead(Call call, Chain chain, CacheKey key, Duration ttl, Flight flight) {
     call.trace().cacheStatus("miss");
     call.trace().onMetered((tokens, costNanos, chargeNanos) -> flight.costNanos(costNanos));
-    Future<Reply> upstream;
-    try {
-      upstream = chain.proceed(call);
-    } catch (GatewayException e) {
-      upstream = Future.failedFuture(e);
-    }
+    Future<Reply> upstream = chain.proceed(call);
     return upstream.transform(ar -> {
       if (ar.failed()) {
         flight.failed(GatewayException.errorOf(ar.cause()));

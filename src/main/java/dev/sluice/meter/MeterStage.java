@@ -71,12 +71,7 @@ public final class MeterStage implements Stage {
   public Future<Reply> handle(Call call, Chain chain) {
     Instant at = clock.instant();
     events.requestStarted();
-    Future<Reply> result;
-    try {
-      result = chain.proceed(call);
-    } catch (GatewayException e) {
-      result = Future.failedFuture(e);
-    }
+    Future<Reply> result = chain.proceed(call);
     return result.transform(ar -> {
       if (ar.failed()) {
         GatewayError error = GatewayException.errorOf(ar.cause());
