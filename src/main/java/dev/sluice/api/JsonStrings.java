@@ -1,5 +1,7 @@
 package dev.sluice.api;
 
+import java.util.Map;
+
 /** Writing JSON string literals by hand, for the few hot places where a generator costs more than the text. */
 public final class JsonStrings {
   private JsonStrings() {}
@@ -20,7 +22,13 @@ public final class JsonStrings {
       return;
     }
     sb.append('"');
-    for (int i = 0; i < value.length(); i++) {
+    int plain = plainPrefix(value);
+    if (plain == value.length()) { // the common case: nothing to escape, one bulk copy
+      sb.append(value).append('"');
+      return;
+    }
+    sb.append(value, 0, plain);
+    for (int i = plain; i < value.length(); i++) {
       char c = value.charAt(i);
       switch (c) {
         case '"' -> sb.append("\\\"");
@@ -38,5 +46,28 @@ public final class JsonStrings {
       }
     }
     sb.append('"');
+  }
+
+  /** The length of the longest prefix of {@code value} that needs no escaping. */
+  private static int plainPrefix(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\') return i;
+    }
+    return value.length();
+  }
+
+  /** Appends {@code tags} as a JSON object of strings, in the map's iteration order. */
+  public static void object(StringBuilder sb, Map<String, String> tags) {
+    sb.append('{');
+    boolean first = true;
+    for (Map.Entry<String, String> t : tags.entrySet()) {
+      if (!first) sb.append(',');
+      first = false;
+      quote(sb, t.getKey());
+      sb.append(':');
+      quote(sb, t.getValue());
+    }
+    sb.append('}');
   }
 }

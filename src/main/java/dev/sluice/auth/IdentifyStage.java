@@ -66,11 +66,16 @@ public final class IdentifyStage implements Stage {
     return MessageDigest.isEqual(sha256(presented), key.sha256());
   }
 
-  private static byte[] sha256(String s) {
+  /** One digest per thread: looking the algorithm up costs more than hashing a key. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  });
+
+  private static byte[] sha256(String s) {
+    return SHA256.get().digest(s.getBytes(StandardCharsets.UTF_8)); // digest() also resets it
   }
 }

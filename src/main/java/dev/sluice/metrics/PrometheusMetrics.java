@@ -13,7 +13,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -43,6 +45,7 @@ public final class PrometheusMetrics implements GatewayEvents {
   private final BoundedLabels models = new BoundedLabels(200);
   private final BoundedLabels runReasons = new BoundedLabels(50);
   private final AtomicLong inFlight = new AtomicLong();
+  private final ConcurrentHashMap<MeterKey, Object> meters = new ConcurrentHashMap<>();
   private final Set<String> breakerGauges = new HashSet<>();
   private final Supplier<Catalog> catalog;
   private final LongSupplier nanoClock;
@@ -73,44 +76,51 @@ public final class PrometheusMetrics implements GatewayEvents {
     String feature = features.of(r.feature());
     String provider = r.provider() == null ? BoundedLabels.NONE : r.provider();
     String pool = r.pool() == null ? BoundedLabels.NONE : r.pool();
-    Tags base = Tags.of("gen_ai_operation_name", r.operation(), "gen_ai_provider_name", provider,
-        "gen_ai_request_model", model, "pool", pool, "tenant", tenant, "feature", feature);
+    CallLabels labels = new CallLabels(r.operation(), provider, model, pool, tenant, feature);
     boolean ok = r.status() == 200 && r.errorCode() == null;
 
-    Counter.builder("sluice.requests").description("Model calls, by outcome")
-        .tags(base).tag("status", Integer.toString(r.status())).tag("error_code", r.errorCode() == null ? "none" : r.errorCode())
-        .register(registry).increment();
+    String errorCode = r.errorCode() == null ? "none" : r.errorCode();
+    this.<Counter>meter("sluice.requests", labels, r.status() + "|" + errorCode, tags ->
+        Counter.builder("sluice.requests").description("Model calls, by outcome")
+            .tags(tags).tag("status", Integer.toString(r.status())).tag("error_code", errorCode).register(registry))
+        .increment();
     long input = r.inputTokens() + r.cachedInputTokens() + r.cacheWriteTokens();
     if (input > 0 || r.outputTokens() > 0) {
-      DistributionSummary.builder("gen_ai.client.token.usage")
-          .description("Tokens per model call (OpenTelemetry GenAI)").serviceLevelObjectives(TOKEN_BUCKETS)
-          .tags(base).tag("gen_ai_token_type", "input").register(registry).record(input);
-      DistributionSummary.builder("gen_ai.client.token.usage")
-          .description("Tokens per model call (OpenTelemetry GenAI)").serviceLevelObjectives(TOKEN_BUCKETS)
-          .tags(base).tag("gen_ai_token_type", "output").register(registry).record(r.outputTokens());
+      this.<DistributionSummary>meter("gen_ai.client.token.usage", labels, "input", tags -> tokenUsage(tags, "input"))
+          .record(input);
+      this.<DistributionSummary>meter("gen_ai.client.token.usage", labels, "output", tags -> tokenUsage(tags, "output"))
+          .record(r.outputTokens());
     }
-    DistributionSummary.builder("gen_ai.client.operation.duration").baseUnit("seconds")
-        .description("Duration of model calls through Sluice (OpenTelemetry GenAI)").serviceLevelObjectives(DURATION_BUCKETS)
-        .tags(base).tag("error_type", ok ? "none" : r.errorClass() == null ? "error" : r.errorClass())
-        .register(registry).record(r.latencyMicros() / 1e6);
+    String errorType = ok ? "none" : r.errorClass() == null ? "error" : r.errorClass();
+    this.<DistributionSummary>meter("gen_ai.client.operation.duration", labels, errorType, tags ->
+        DistributionSummary.builder("gen_ai.client.operation.duration").baseUnit("seconds")
+            .description("Duration of model calls through Sluice (OpenTelemetry GenAI)").serviceLevelObjectives(DURATION_BUCKETS)
+            .tags(tags).tag("error_type", errorType).register(registry))
+        .record(r.latencyMicros() / 1e6);
     if (r.ttftMicros() >= 0) {
-      DistributionSummary.builder("gen_ai.server.time_to_first_token").baseUnit("seconds")
-          .description("Time to the first chunk of a stream (OpenTelemetry GenAI)").serviceLevelObjectives(TTFT_BUCKETS)
-          .tags(base).register(registry).record(r.ttftMicros() / 1e6);
+      this.<DistributionSummary>meter("gen_ai.server.time_to_first_token", labels, "", tags ->
+          DistributionSummary.builder("gen_ai.server.time_to_first_token").baseUnit("seconds")
+              .description("Time to the first chunk of a stream (OpenTelemetry GenAI)").serviceLevelObjectives(TTFT_BUCKETS)
+              .tags(tags).register(registry))
+          .record(r.ttftMicros() / 1e6);
       if (r.outputTokens() > 1) {
         double perToken = (r.latencyMicros() - r.ttftMicros()) / 1e6 / (r.outputTokens() - 1);
-        DistributionSummary.builder("gen_ai.server.time_per_output_token").baseUnit("seconds")
-            .description("Time per output token after the first (OpenTelemetry GenAI)").serviceLevelObjectives(TPOT_BUCKETS)
-            .tags(base).register(registry).record(Math.max(0, perToken));
+        this.<DistributionSummary>meter("gen_ai.server.time_per_output_token", labels, "", tags ->
+            DistributionSummary.builder("gen_ai.server.time_per_output_token").baseUnit("seconds")
+                .description("Time per output token after the first (OpenTelemetry GenAI)").serviceLevelObjectives(TPOT_BUCKETS)
+                .tags(tags).register(registry))
+            .record(Math.max(0, perToken));
       }
     }
     if (r.costNanos() > 0) {
-      Counter.builder("sluice.cost.usd").description("What calls cost upstream, in US dollars")
-          .tags(base).register(registry).increment(r.costNanos() / 1e9);
+      this.<Counter>meter("sluice.cost.usd", labels, "", tags ->
+          Counter.builder("sluice.cost.usd").description("What calls cost upstream, in US dollars").tags(tags).register(registry))
+          .increment(r.costNanos() / 1e9);
     }
     if (r.chargeNanos() > 0) {
-      Counter.builder("sluice.charge.usd").description("What tenants are charged, in US dollars")
-          .tags(base).register(registry).increment(r.chargeNanos() / 1e9);
+      this.<Counter>meter("sluice.charge.usd", labels, "", tags ->
+          Counter.builder("sluice.charge.usd").description("What tenants are charged, in US dollars").tags(tags).register(registry))
+          .increment(r.chargeNanos() / 1e9);
     }
     if (r.avoidedNanos() > 0 || r.mechanism() != null) {
       Counter.builder("sluice.avoided.usd").description("Cost avoided, by mechanism, in US dollars")
@@ -135,6 +145,37 @@ public final class PrometheusMetrics implements GatewayEvents {
       Counter.builder("sluice.rejections").description("Calls refused by admission, by reason")
           .tags("reason", rejection, "tenant", tenant).register(registry).increment();
     }
+  }
+
+  /** The labels every per-call metric carries, already bounded. */
+  private record CallLabels(String operation, String provider, String model, String pool, String tenant, String feature) {
+    Tags tags() {
+      return Tags.of("gen_ai_operation_name", operation, "gen_ai_provider_name", provider, "gen_ai_request_model", model,
+          "pool", pool, "tenant", tenant, "feature", feature);
+    }
+  }
+
+  /** One registered meter: a metric, its call labels and what else tells its series apart. */
+  private record MeterKey(String name, CallLabels labels, String variant) {}
+
+  /**
+   * The meter of a series, registered on its first use. Every call records several metrics, and
+   * building and registering a meter (sorting its tags, looking it up in the registry) costs far
+   * more than recording a value, so each series is registered once and found again by its labels.
+   * The labels are bounded, so this map is too.
+   */
+  @SuppressWarnings("unchecked")
+  private <M> M meter(String name, CallLabels labels, String variant, Function<Tags, M> register) {
+    MeterKey key = new MeterKey(name, labels, variant);
+    Object m = meters.get(key);
+    if (m == null) m = meters.computeIfAbsent(key, k -> register.apply(labels.tags()));
+    return (M) m;
+  }
+
+  private DistributionSummary tokenUsage(Tags tags, String type) {
+    return DistributionSummary.builder("gen_ai.client.token.usage")
+        .description("Tokens per model call (OpenTelemetry GenAI)").serviceLevelObjectives(TOKEN_BUCKETS)
+        .tags(tags).tag("gen_ai_token_type", type).register(registry);
   }
 
   /**

@@ -280,56 +280,49 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
   static byte[] encode(UsageRecord r) {
     StringBuilder sb = new StringBuilder(640);
     sb.append("{\"time_us\":").append(r.time().getEpochSecond() * 1_000_000L + r.time().getNano() / 1_000);
-    str(sb, "request_id", r.requestId());
-    str(sb, "tenant", r.tenant());
-    str(sb, "key_id", r.keyId());
-    str(sb, "feature", r.feature());
-    str(sb, "user", r.user());
-    str(sb, "run", r.run());
-    sb.append(",\"tags\":{");
-    boolean first = true;
-    for (Map.Entry<String, String> t : r.tags().entrySet()) {
-      if (!first) sb.append(',');
-      first = false;
-      JsonStrings.quote(sb, t.getKey());
-      sb.append(':');
-      JsonStrings.quote(sb, t.getValue());
-    }
-    sb.append('}');
-    str(sb, "operation", r.operation());
-    str(sb, "model_asked", r.modelAsked());
-    str(sb, "model_served", r.modelServed());
-    str(sb, "deployment", r.deployment());
-    str(sb, "provider", r.provider());
-    str(sb, "pool", r.pool());
-    num(sb, "input_tokens", r.inputTokens());
-    num(sb, "cached_input_tokens", r.cachedInputTokens());
-    num(sb, "cache_write_tokens", r.cacheWriteTokens());
-    num(sb, "output_tokens", r.outputTokens());
-    num(sb, "reasoning_tokens", r.reasoningTokens());
-    num(sb, "cost_nanos", r.costNanos());
-    num(sb, "charge_nanos", r.chargeNanos());
+    str(sb, ",\"request_id\":", r.requestId());
+    str(sb, ",\"tenant\":", r.tenant());
+    str(sb, ",\"key_id\":", r.keyId());
+    str(sb, ",\"feature\":", r.feature());
+    str(sb, ",\"user\":", r.user());
+    str(sb, ",\"run\":", r.run());
+    sb.append(",\"tags\":");
+    JsonStrings.object(sb, r.tags());
+    str(sb, ",\"operation\":", r.operation());
+    str(sb, ",\"model_asked\":", r.modelAsked());
+    str(sb, ",\"model_served\":", r.modelServed());
+    str(sb, ",\"deployment\":", r.deployment());
+    str(sb, ",\"provider\":", r.provider());
+    str(sb, ",\"pool\":", r.pool());
+    num(sb, ",\"input_tokens\":", r.inputTokens());
+    num(sb, ",\"cached_input_tokens\":", r.cachedInputTokens());
+    num(sb, ",\"cache_write_tokens\":", r.cacheWriteTokens());
+    num(sb, ",\"output_tokens\":", r.outputTokens());
+    num(sb, ",\"reasoning_tokens\":", r.reasoningTokens());
+    num(sb, ",\"cost_nanos\":", r.costNanos());
+    num(sb, ",\"charge_nanos\":", r.chargeNanos());
     sb.append(",\"priced\":").append(r.priced());
-    str(sb, "cache_status", r.cacheStatus());
-    num(sb, "avoided_nanos", r.avoidedNanos());
-    str(sb, "mechanism", r.mechanism());
-    num(sb, "latency_us", r.latencyMicros());
-    num(sb, "ttft_us", r.ttftMicros());
-    num(sb, "status", r.status());
-    str(sb, "error_code", r.errorCode());
-    str(sb, "error_class", r.errorClass());
-    str(sb, "attempts", r.attempts());
+    str(sb, ",\"cache_status\":", r.cacheStatus());
+    num(sb, ",\"avoided_nanos\":", r.avoidedNanos());
+    str(sb, ",\"mechanism\":", r.mechanism());
+    num(sb, ",\"latency_us\":", r.latencyMicros());
+    num(sb, ",\"ttft_us\":", r.ttftMicros());
+    num(sb, ",\"status\":", r.status());
+    str(sb, ",\"error_code\":", r.errorCode());
+    str(sb, ",\"error_class\":", r.errorClass());
+    str(sb, ",\"attempts\":", r.attempts());
     sb.append("}\n");
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void str(StringBuilder sb, String name, String value) {
-    sb.append(",\"").append(name).append("\":");
+  /** Appends a string field; {@code prefix} is its comma, quoted name and colon, one constant. */
+  private static void str(StringBuilder sb, String prefix, String value) {
+    sb.append(prefix);
     JsonStrings.quote(sb, value);
   }
 
-  private static void num(StringBuilder sb, String name, long value) {
-    sb.append(",\"").append(name).append("\":").append(value);
+  private static void num(StringBuilder sb, String prefix, long value) {
+    sb.append(prefix).append(value);
   }
 
   static UsageRecord decode(String line) {

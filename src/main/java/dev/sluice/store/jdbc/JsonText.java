@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.sluice.api.JsonStrings;
 import dev.sluice.store.StoreException;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,14 @@ final class JsonText {
     } catch (JsonProcessingException e) {
       throw new StoreException("could not write JSON: " + e.getOriginalMessage(), e);
     }
+  }
+
+  /** Record tags as a JSON object in key order, so equal tags are equal text; written by hand, per record. */
+  static String tags(Map<String, String> tags) {
+    if (tags.isEmpty()) return "{}";
+    StringBuilder sb = new StringBuilder(32 * tags.size());
+    JsonStrings.object(sb, tags instanceof TreeMap<String, String> sorted ? sorted : new TreeMap<>(tags));
+    return sb.toString();
   }
 
   static List<String> strings(String json) {

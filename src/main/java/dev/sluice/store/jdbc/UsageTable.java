@@ -57,7 +57,7 @@ final class UsageTable {
     text(ps, ++i, r.feature());
     text(ps, ++i, r.user());
     text(ps, ++i, r.run());
-    text(ps, ++i, JsonText.write(r.tags()));
+    text(ps, ++i, JsonText.tags(r.tags()));
     text(ps, ++i, r.operation());
     text(ps, ++i, r.modelAsked());
     text(ps, ++i, r.modelServed());
