@@ -276,9 +276,19 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
 
   // ---------------------------------------------------------------- the line format
 
+  /** Each thread's line being written: a record is encoded on every request, without growing a new builder. */
+  private static final ThreadLocal<StringBuilder> LINE = ThreadLocal.withInitial(() -> new StringBuilder(1024));
+  /** A builder grown beyond this by an unusual record is not kept. */
+  private static final int MAX_KEPT_LINE = 64 << 10;
+
   /** One record as one JSON line, written by hand: this runs on every request. */
   static byte[] encode(UsageRecord r) {
-    StringBuilder sb = new StringBuilder(640);
+    StringBuilder sb = LINE.get();
+    if (sb.capacity() > MAX_KEPT_LINE) {
+      sb = new StringBuilder(1024);
+      LINE.set(sb);
+    }
+    sb.setLength(0);
     sb.append("{\"time_us\":").append(r.time().getEpochSecond() * 1_000_000L + r.time().getNano() / 1_000);
     str(sb, ",\"request_id\":", r.requestId());
     str(sb, ",\"tenant\":", r.tenant());
