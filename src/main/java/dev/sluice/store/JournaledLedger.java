@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +58,7 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
   private Segment current;
   private long nextNumber;
   private volatile CompletableFuture<Void> lastAppend = CompletableFuture.completedFuture(null);
-  private final java.util.concurrent.atomic.AtomicLong failuresLogged = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong failuresLogged = new AtomicLong();
 
   /** Offers records again when the database's queue is full. */
   private static final java.util.concurrent.ScheduledExecutorService RETRY =
@@ -73,7 +74,8 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     final Path file;
     final FileChannel channel;
     long bytes;
-    long pending;
+    /** Records written here and not committed yet; decremented without the ledger's lock. */
+    final AtomicLong pending = new AtomicLong();
 
     Segment(long number, Path file, FileChannel channel) {
       this.number = number;
@@ -111,7 +113,7 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
         ByteBuffer buffer = ByteBuffer.wrap(line);
         while (buffer.hasRemaining()) segment.channel.write(buffer);
         segment.bytes += line.length;
-        segment.pending++;
+        segment.pending.incrementAndGet();
       } catch (IOException e) {
         return CompletableFuture.failedFuture(new StoreException("the ledger journal cannot be written: " + e.getMessage(), e));
       }
@@ -146,9 +148,16 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     });
   }
 
-  private synchronized void committed(Segment s) {
-    s.pending--;
-    if (s.pending == 0 && s != current) delete(s);
+  /**
+   * Counts a committed record of {@code s}; the lock is taken only when the segment may be done,
+   * so commits do not contend with appends. A segment emptied while still current is deleted by
+   * {@link #roll} instead; the check of {@code segments} keeps it from being deleted twice.
+   */
+  private void committed(Segment s) {
+    if (s.pending.decrementAndGet() != 0) return;
+    synchronized (this) {
+      if (s != current && s.pending.get() == 0 && segments.containsKey(s.number)) delete(s);
+    }
   }
 
   /** Starts a new segment; the old one goes once its records are all committed. */
@@ -160,7 +169,7 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
         StandardOpenOption.APPEND);
     current = new Segment(n, file, channel);
     segments.put(n, current);
-    if (old != null && old.pending == 0) delete(old);
+    if (old != null && old.pending.get() == 0) delete(old);
   }
 
   private void delete(Segment s) {
@@ -262,7 +271,7 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
   @Override
   public synchronized void close() {
     for (Segment s : List.copyOf(segments.values())) {
-      if (s.pending == 0) {
+      if (s.pending.get() == 0) {
         delete(s);
       } else {
         try {
