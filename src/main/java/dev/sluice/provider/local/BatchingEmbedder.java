@@ -143,9 +143,19 @@ final class BatchingEmbedder implements Embedder {
 
   @Override
   public Future<Embeddings> embed(List<String> texts) {
+    return enqueue(texts, Vertx.currentContext());
+  }
+
+  @Override
+  public Future<Embeddings> embedOnModelThread(List<String> texts) {
+    return enqueue(texts, null);
+  }
+
+  /** Queues a job whose promise is completed on {@code context}, or on the drain's thread when null. */
+  private Future<Embeddings> enqueue(List<String> texts, Context context) {
     List<String> copy = List.copyOf(texts);
     if (copy.isEmpty()) return Future.succeededFuture(new Embeddings(List.of(), 0));
-    Job job = new Job(copy, Vertx.currentContext());
+    Job job = new Job(copy, context);
     boolean schedule;
     synchronized (lock) {
       if (closed) {

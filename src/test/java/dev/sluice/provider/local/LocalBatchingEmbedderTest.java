@@ -184,6 +184,22 @@ class LocalBatchingEmbedderTest {
   }
 
   @Test
+  void aCallerThatAsksForItCompletesOnTheModelsThreadEvenFromAnEventLoop() throws Exception {
+    BatchingEmbedder embedder = start(new BatchingEmbedder.Limits(32, 100));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Context context = vertx.getOrCreateContext();
+      CompletableFuture<String> completedOn = new CompletableFuture<>();
+      context.runOnContext(v -> embedder.embedOnModelThread(List.of("on the loop")).onComplete(ar ->
+          completedOn.complete(ar.result().vectors().size() + " " + Thread.currentThread().getName())));
+
+      assertThat(completedOn.get(5, TimeUnit.SECONDS)).isEqualTo("1 test-embedder");
+    } finally {
+      vertx.close().await(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void anEmptyListNeedsNoModel() throws Exception {
     BatchingEmbedder embedder = start(new BatchingEmbedder.Limits(32, 100));
 
