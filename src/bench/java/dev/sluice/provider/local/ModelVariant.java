@@ -12,13 +12,17 @@ import java.util.function.Supplier;
  * which Sluice ran before. Both give the same vectors.
  */
 public enum ModelVariant {
-  encoder(MiniLm::load),
-  library(() -> new AllMiniLmL6V2QuantizedEmbeddingModel(Runnable::run));
+  /** Sluice's encoder as the gateway runs it: one inference thread per drain, a drain per core. */
+  encoder(MiniLm::load, BatchingEmbedder.Limits.DEFAULT),
+  /** As Sluice ran before: one drain, each inference spread by ONNX Runtime over every core. */
+  library(() -> new AllMiniLmL6V2QuantizedEmbeddingModel(Runnable::run), new BatchingEmbedder.Limits(32, 4096, 1));
 
   private final Supplier<EmbeddingModel> loader;
+  private final BatchingEmbedder.Limits limits;
 
-  ModelVariant(Supplier<EmbeddingModel> loader) {
+  ModelVariant(Supplier<EmbeddingModel> loader, BatchingEmbedder.Limits limits) {
     this.loader = loader;
+    this.limits = limits;
   }
 
   /** The model alone, to be called on the benchmark's thread. */
@@ -30,7 +34,7 @@ public enum ModelVariant {
 
   /** The model behind Sluice's embedder, as the gateway runs it. */
   public Embedder start() {
-    Embedder embedder = MiniLm.start(this::load, BatchingEmbedder.Limits.DEFAULT);
+    Embedder embedder = MiniLm.start(this::load, limits);
     embedder.embed(List.of("warm up")).await();
     return embedder;
   }

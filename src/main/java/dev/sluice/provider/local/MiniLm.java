@@ -38,9 +38,9 @@ public final class MiniLm {
   public static final int MAX_TOKENS = 128;
 
   /**
-   * Starts an embedder on one dedicated platform thread ({@code sluice-embedder}) and begins
-   * loading the model there. Inference must not run on virtual threads: the native calls would pin
-   * their carrier for milliseconds at a time.
+   * Starts an embedder on dedicated platform threads ({@code sluice-embedder-1}, ..., one per core,
+   * each running one inference at a time) and begins loading the model there. Inference must not
+   * run on virtual threads: the native calls would pin their carrier for milliseconds at a time.
    */
   public static Embedder start() {
     return start(BatchingEmbedder.Limits.DEFAULT);
@@ -52,8 +52,8 @@ public final class MiniLm {
 
   /** An embedder like {@link #start()} around another implementation of the model (benchmarks compare them). */
   static BatchingEmbedder start(Supplier<? extends EmbeddingModel> loader, BatchingEmbedder.Limits limits) {
-    ExecutorService executor = Executors.newSingleThreadExecutor(
-        Thread.ofPlatform().name("sluice-embedder").daemon(true).factory());
+    ExecutorService executor = Executors.newFixedThreadPool(limits.drains(),
+        Thread.ofPlatform().name("sluice-embedder-", 1).daemon(true).factory());
     return BatchingEmbedder.start(NAME, DIMENSIONS, loader, executor, limits);
   }
 
