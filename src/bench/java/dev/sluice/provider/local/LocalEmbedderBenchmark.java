@@ -23,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The in-process embedding model through Sluice's {@link Embedder}: one sentence per call, and 32
  * sentences in one call; {@code modelOnlySingle} calls the model directly on the benchmark thread,
  * so the difference to {@code single} is the embedder's cost (queue, hand-off to the inference
- * thread and back). {@code model} picks Sluice's encoder or LangChain4j's model with ONNX Runtime's
- * defaults (see {@link ModelVariant}), side by side in one run.
+ * thread and back); {@code modelOnlyLong} embeds a 100,000-character text, of which the model reads
+ * the first 128 tokens. {@code model} picks Sluice's encoder or LangChain4j's model with ONNX
+ * Runtime's defaults (see {@link ModelVariant}), side by side in one run.
  *
  * <p>Run (a few minutes; not part of the build):
  * {@code bench/jmh.sh LocalEmbedderBenchmark -f 1 -wi 2 -i 4 -w 2s -r 2s}
@@ -53,6 +54,7 @@ public class LocalEmbedderBenchmark {
   private Embedder embedder;
   private EmbeddingModel direct;
   private List<String> batch;
+  private String longText;
   private int next;
 
   @Setup(Level.Trial)
@@ -62,6 +64,7 @@ public class LocalEmbedderBenchmark {
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < 32; i++) texts.add(SENTENCES[i % SENTENCES.length] + (i < SENTENCES.length ? "" : " (" + i + ")"));
     batch = List.copyOf(texts);
+    longText = String.join(" ", SENTENCES).repeat(300).substring(0, 100_000);
   }
 
   @TearDown(Level.Trial)
@@ -82,5 +85,10 @@ public class LocalEmbedderBenchmark {
   @Benchmark
   public Object modelOnlySingle() {
     return direct.embedAll(List.of(TextSegment.from(batch.get(next++ & 31)))).content();
+  }
+
+  @Benchmark
+  public Object modelOnlyLong() {
+    return direct.embedAll(List.of(TextSegment.from(longText))).content();
   }
 }
