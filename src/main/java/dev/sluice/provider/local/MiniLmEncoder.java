@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -108,7 +109,7 @@ final class MiniLmEncoder implements EmbeddingModel, AutoCloseable {
     if (ids.length <= 2) throw new IllegalArgumentException("Cannot embed empty or whitespace-only text");
     long[] shape = {1, ids.length};
     long[] ones = new long[ids.length];
-    java.util.Arrays.fill(ones, 1);
+    Arrays.fill(ones, 1);
     try (OnnxTensor idsTensor = OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape);
         OnnxTensor mask = OnnxTensor.createTensor(environment, LongBuffer.wrap(ones), shape);
         OnnxTensor types = OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[ids.length]), shape)) {
