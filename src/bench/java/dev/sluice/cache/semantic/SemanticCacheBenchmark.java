@@ -2,7 +2,7 @@ package dev.sluice.cache.semantic;
 
 import dev.sluice.cache.SemanticMatcher;
 import dev.sluice.provider.local.Embedder;
-import dev.sluice.provider.local.MiniLm;
+import dev.sluice.provider.local.ModelVariant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,6 +55,10 @@ public class SemanticCacheBenchmark {
   @Param({"100", "2500"})
   int entries;
 
+  /** Sluice's encoder, or LangChain4j's model with ONNX Runtime's defaults (as before), see {@link ModelVariant}. */
+  @Param({"encoder", "library"})
+  ModelVariant model;
+
   private Embedder embedder;
   private EmbeddingMatcher<String> matcher;
   private final SemanticMatcher.Context context = new SemanticMatcher.Context("bench", "model", "system-prompt-hash");
@@ -63,7 +67,7 @@ public class SemanticCacheBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    embedder = MiniLm.start();
+    embedder = model.start();
     matcher = new EmbeddingMatcher<>(embedder, Verifier.shipped(), 100_000);
     Random r = new Random(1);
     for (int i = 0; i < entries; i++) {
@@ -101,6 +105,7 @@ public class SemanticCacheBenchmark {
   @State(Scope.Benchmark)
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
   public static class Search {
     @Param({"500", "2048", "8000"})
     int size;
@@ -120,14 +125,8 @@ public class SemanticCacheBenchmark {
         brute.add(i, v);
         hnsw.add(i, v);
       }
-      hnsw.compact();
       queries = new float[1024][];
       for (int i = 0; i < queries.length; i++) queries[i] = unit(r);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-      hnsw.close();
     }
 
     private static float[] unit(Random r) {

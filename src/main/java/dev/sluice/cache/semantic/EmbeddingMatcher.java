@@ -30,7 +30,10 @@ import org.HdrHistogram.Histogram;
  *
  * The model runs on the embedder's threads; indexes are read and written only on this matcher's own
  * thread ({@code sluice-semantic-cache}), so they need no locks and the caller's thread (an event
- * loop) does neither. A future returned to a caller on a Vert.x context completes on that context.
+ * loop) does neither. A question's vector goes from the model's thread straight to the matcher's
+ * ({@link Embedder#embedOnModelThread}), so a lookup crosses threads three times: caller to model,
+ * model to matcher, matcher back to the caller. A future returned to a caller on a Vert.x context
+ * completes on that context.
  *
  * <h2>Bounds</h2>
  *
@@ -104,7 +107,7 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
     embed(question).onComplete(embedded -> thread.execute(() -> {
       Optional<Match<V>> found = Optional.empty();
       if (embedded.succeeded()) {
-        found = entries.best(Question.of(question), embedded.result(), floor, verifier, nanos.getAsLong());
+        found = entries.best(question, embedded.result(), floor, verifier, nanos.getAsLong());
       }
       if (found.isEmpty()) missNanos.recordValue(Math.max(0, nanos.getAsLong() - start));
       Optional<Match<V>> result = found;
@@ -170,7 +173,8 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
   private Future<float[]> embed(String question) {
     float[] recent = recentVectors.getIfPresent(question);
     if (recent != null) return Future.succeededFuture(recent);
-    return embedder.get().embed(List.of(question)).map(e -> {
+    // completes on the model's thread, which hands it straight to the matcher's, not via the caller's event loop
+    return embedder.get().embedOnModelThread(List.of(question)).map(e -> {
       float[] vector = e.vectors().getFirst();
       recentVectors.put(question, vector);
       return vector;
@@ -207,11 +211,13 @@ public final class EmbeddingMatcher<V> implements SemanticMatcher<V>, AutoClosea
       expiries.add(expiresAt);
     }
 
-    Optional<Match<V>> best(Question asked, float[] vector, double floor, Verifier verifier, long now) {
+    Optional<Match<V>> best(String question, float[] vector, double floor, Verifier verifier, long now) {
+      Question asked = null; // read only when a neighbour is close enough to need the verifier, as few are on a miss
       for (VectorIndex.Neighbour n : index.nearest(vector, CANDIDATES)) {
         if (n.similarity() < floor) break;
         long expiresAt = expiries.get(n.id());
         if (expiresAt != NEVER && expiresAt - now <= 0) continue;
+        if (asked == null) asked = Question.of(question);
         Question stored = questions.get(n.id());
         if (verifier.accepts(asked, stored, n.similarity(), floor)) {
           return Optional.of(new Match<>(values.get(n.id()), stored.text(), n.similarity()));

@@ -27,7 +27,6 @@ final class GrowingIndex implements VectorIndex {
     if (index instanceof BruteForceIndex small && small.size() >= hnswFrom) {
       HnswIndex large = new HnswIndex();
       small.forEach((v, i) -> large.add(i, v));
-      large.compact();
       index = large;
     }
   }

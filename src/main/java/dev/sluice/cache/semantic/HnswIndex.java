@@ -3,124 +3,84 @@ package dev.sluice.cache.semantic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.document.Field;
-import org.apache.lucene.document.KnnFloatVectorField;
-import org.apache.lucene.document.StoredField;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.codecs.hnsw.DefaultFlatVectorScorer;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.VectorSimilarityFunction;
-import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.util.VectorUtil;
+import org.apache.lucene.util.hnsw.HnswGraphBuilder;
+import org.apache.lucene.util.hnsw.HnswGraphSearcher;
+import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
 /**
- * Approximate nearest neighbours through Lucene's HNSW graph, in memory. Vectors added since the last
- * refresh sit in a small brute-force tail that every search also scans, so an answer is findable
- * the moment it is added; the tail is moved into a new Lucene reader once it holds
- * {@value #TAIL} vectors, which keeps reopening (and tiny segments) rare.
+ * Approximate nearest neighbours through Lucene's HNSW graph, built and searched on the heap: the
+ * graph of Lucene's own indexing code ({@link HnswGraphBuilder}, default connections and beam
+ * width) over the stored {@code float[]}s themselves. Each vector joins the graph as it is added, so
+ * it is findable at once, and a search reads the vectors where they are, with no index files or
+ * readers in between (reading each visited vector out of an in-memory Lucene directory was most of
+ * a search's time).
+ *
+ * <p>A search walks the graph with a queue of {@value #SEARCH_WIDTH} candidates, wider than the
+ * four neighbours the cache asks for, which finds the true nearest far more often for a few
+ * microseconds more (see docs/benchmarks.md, "Semantic cache"). Similarities are recomputed exactly
+ * for the neighbours returned, so they equal what {@link BruteForceIndex} reports.
  */
 final class HnswIndex implements VectorIndex {
-  static final int TAIL = 256;
-  private static final String VECTOR = "v";
-  private static final String ID = "id";
+  /** Candidates kept while walking the graph ({@code ef} in the HNSW paper). */
+  static final int SEARCH_WIDTH = 32;
+  /** A fixed seed: the same additions build the same graph. */
+  private static final long SEED = 42;
 
-  private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
-  private final IndexWriter writer;
-  private DirectoryReader reader;
-  private IndexSearcher searcher;
-  private BruteForceIndex tail = new BruteForceIndex();
-  private int size;
-
-  HnswIndex() {
-    try {
-      writer = new IndexWriter(directory, new IndexWriterConfig().setRAMBufferSizeMB(64));
-      reader = DirectoryReader.open(writer);
-      searcher = new IndexSearcher(reader);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
+  private final List<float[]> vectors = new ArrayList<>();
+  private int[] ids = new int[64];
+  private FloatVectorValues values;
+  private HnswGraphBuilder graph;
 
   @Override
   public void add(int id, float[] vector) {
-    Document doc = new Document();
-    doc.add(new KnnFloatVectorField(VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
-    doc.add(new StoredField(ID, id));
     try {
-      writer.addDocument(doc);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    tail.add(id, vector);
-    size++;
-    if (tail.size() >= TAIL) refresh();
-  }
-
-  /**
-   * Merges everything added so far into one segment, hence one graph: a search walks one graph
-   * instead of one per refresh. Costly (the graph is rebuilt), so done once, after a bulk load.
-   */
-  void compact() {
-    try {
-      writer.forceMerge(1);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    refresh();
-  }
-
-  private void refresh() {
-    try {
-      DirectoryReader newer = DirectoryReader.openIfChanged(reader, writer);
-      if (newer != null) {
-        reader.close();
-        reader = newer;
-        searcher = new IndexSearcher(reader);
+      if (graph == null) {
+        values = FloatVectorValues.fromFloats(vectors, vector.length);
+        graph = HnswGraphBuilder.create(
+            DefaultFlatVectorScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.DOT_PRODUCT, values),
+            HnswGraphBuilder.DEFAULT_MAX_CONN, HnswGraphBuilder.DEFAULT_BEAM_WIDTH, SEED);
       }
+      int ord = vectors.size();
+      if (ord == ids.length) ids = Arrays.copyOf(ids, ord * 2);
+      ids[ord] = id;
+      vectors.add(vector);
+      graph.addGraphNode(ord);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException(e); // on-heap vectors: never thrown
     }
-    tail = new BruteForceIndex();
   }
 
   @Override
   public List<Neighbour> nearest(float[] query, int k) {
-    List<Neighbour> found = new ArrayList<>(tail.nearest(query, k));
-    if (reader.maxDoc() > 0) {
-      try {
-        ScoreDoc[] hits = searcher.search(new KnnFloatVectorQuery(VECTOR, query, k), k).scoreDocs;
-        StoredFields fields = searcher.storedFields();
-        for (ScoreDoc hit : hits) {
-          int id = fields.document(hit.doc).getField(ID).numericValue().intValue();
-          // Lucene scores a dot product d as (1 + d) / 2
-          found.add(new Neighbour(id, 2.0 * hit.score - 1));
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+    if (vectors.isEmpty()) return List.of();
+    try {
+      RandomVectorScorer scorer =
+          DefaultFlatVectorScorer.INSTANCE.getRandomVectorScorer(VectorSimilarityFunction.DOT_PRODUCT, values, query);
+      KnnCollector found = HnswGraphSearcher.search(scorer, Math.max(k, SEARCH_WIDTH), graph.getGraph(), null,
+          Integer.MAX_VALUE);
+      ScoreDoc[] hits = found.topDocs().scoreDocs; // best first
+      List<Neighbour> nearest = new ArrayList<>(Math.min(k, hits.length));
+      for (int i = 0; i < hits.length && i < k; i++) {
+        int ord = hits[i].doc;
+        nearest.add(new Neighbour(ids[ord], VectorUtil.dotProduct(query, vectors.get(ord))));
       }
+      nearest.sort((a, b) -> Double.compare(b.similarity(), a.similarity()));
+      return nearest;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    found.sort((a, b) -> Double.compare(b.similarity(), a.similarity()));
-    return found.size() > k ? List.copyOf(found.subList(0, k)) : found;
   }
 
   @Override
   public int size() {
-    return size;
-  }
-
-  @Override
-  public void close() {
-    try {
-      reader.close();
-      writer.close();
-      directory.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return vectors.size();
   }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * An {@link Embedder} that remembers every vector it has made, so an evaluation can replay the same
@@ -35,10 +36,19 @@ final class MemoizingEmbedder implements Embedder {
 
   @Override
   public Future<Embeddings> embed(List<String> texts) {
+    return remembered(texts, model::embed);
+  }
+
+  @Override
+  public Future<Embeddings> embedOnModelThread(List<String> texts) {
+    return remembered(texts, model::embedOnModelThread);
+  }
+
+  private Future<Embeddings> remembered(List<String> texts, Function<List<String>, Future<Embeddings>> embed) {
     if (texts.stream().allMatch(vectors::containsKey)) {
       return Future.succeededFuture(new Embeddings(texts.stream().map(vectors::get).toList(), 0));
     }
-    return model.embed(texts).map(e -> {
+    return embed.apply(texts).map(e -> {
       for (int i = 0; i < texts.size(); i++) vectors.put(texts.get(i), e.vectors().get(i));
       return e;
     });

@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -29,20 +30,24 @@ import org.slf4j.LoggerFactory;
  * <h2>Design</h2>
  *
  * A call enqueues a <em>job</em> (its texts, its promise, the caller's Vert.x context) and returns.
- * A single <em>drain</em> runs on the executor: it takes up to {@code maxBatch} texts from the head
- * of the queue (jobs are served in arrival order; a job larger than a batch is split across
- * consecutive batches), embeds them, completes each job as soon as its last text is done, and takes
- * the next batch until the queue is empty. So a lone request starts at once, with no timer and no
- * linger; requests that arrive while a batch is running wait only for that batch to end (a few
+ * Up to {@code drains} <em>drains</em> run on the executor, one per thread: a drain takes a batch
+ * from the head of the queue (jobs are served in arrival order; a job larger than a batch is split
+ * across consecutive batches), embeds it, completes each job as soon as its last text is done, and
+ * takes the next batch until the queue is empty. A batch is at most {@code maxBatch} texts and at
+ * most an even share of those waiting among the drains without a batch, so a lone large call is
+ * spread over every drain instead of keeping one busy while the others idle. A call that arrives
+ * while fewer than {@code drains} drains run starts one at once, with no timer and no linger;
+ * calls that arrive while every drain is busy wait only for the first batch to end (a few
  * milliseconds for short texts) and then go together into the next one.
  *
  * <p>Inside a batch every text is run through the model on its own. Padding the texts into one
  * tensor was measured and rejected: the quantized model quantizes activations over the whole
  * input tensor, so a text's vector would depend on which other texts shared its batch (cosine down
  * to 0.977 against the same text alone, for 32 sentences), and on this CPU it was not faster.
- * ONNX Runtime already spreads one inference over the cores. What batching buys here is bounded
- * work per wake-up, one hand-off between threads per batch rather than per request, and a queue
- * that can be bounded and measured; a text's vector never depends on its neighbours.
+ * One inference runs on one thread ({@link MiniLmEncoder}); the drains are what use several cores.
+ * What batching buys here is bounded work per wake-up, one hand-off between threads per batch
+ * rather than per request, and a queue that can be bounded and measured; a text's vector never
+ * depends on its neighbours.
  *
  * <h2>Bounds</h2>
  *
@@ -53,13 +58,16 @@ import org.slf4j.LoggerFactory;
  * <h2>Invariants</h2>
  *
  * <ol>
- *   <li>At most one drain runs; {@code draining} is true exactly while a drain is scheduled or
- *       running. Both are changed only under {@code lock}.
+ *   <li>At most {@code limits.drains()} drains run; {@code drains} counts those scheduled or
+ *       running, {@code running} those of them that hold a batch. Both are changed only under
+ *       {@code lock}.
  *   <li>{@code queued} is the number of texts in {@code queue} not yet taken into a batch.
  *   <li>A job's promise is completed exactly once ({@link Job#finished}): with every vector, with
  *       the first failure of one of its texts, or when the embedder closes.
- *   <li>A job's vectors and counters are written only by the drain, which takes its texts under
- *       {@code lock}; so successive drains, even on different threads, see each other's writes.
+ *   <li>Each text of a job is taken, under {@code lock}, into exactly one batch, so its vector is
+ *       written by one drain. A drain writes a text's vector and adds its tokens before it counts
+ *       the text done ({@link Job#remaining}, atomic); the drain that counts the last one therefore
+ *       sees every other drain's writes, and completes the job.
  *   <li>One text's failure fails its own job only; the other jobs of the batch go on.
  * </ol>
  */
@@ -71,13 +79,21 @@ final class BatchingEmbedder implements Embedder {
    *
    * @param maxBatch texts per batch at most
    * @param maxQueued texts waiting at most; a call that would go beyond is refused
+   * @param drains batches run at once at most, each on its own thread of the executor
    */
-  record Limits(int maxBatch, int maxQueued) {
-    static final Limits DEFAULT = new Limits(32, 4096);
+  record Limits(int maxBatch, int maxQueued, int drains) {
+    /** One inference per core, as many as ONNX Runtime's default spread one inference over. */
+    static final Limits DEFAULT = new Limits(32, 4096, Runtime.getRuntime().availableProcessors());
 
     Limits {
       if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
       if (maxQueued < 1) throw new IllegalArgumentException("maxQueued must be at least 1, got " + maxQueued);
+      if (drains < 1) throw new IllegalArgumentException("drains must be at least 1, got " + drains);
+    }
+
+    /** One drain: batches run one after the other. */
+    Limits(int maxBatch, int maxQueued) {
+      this(maxBatch, maxQueued, 1);
     }
   }
 
@@ -90,7 +106,8 @@ final class BatchingEmbedder implements Embedder {
   private final Object lock = new Object();
   private final ArrayDeque<Job> queue = new ArrayDeque<>(); // guarded by lock
   private int queued; // guarded by lock
-  private boolean draining; // guarded by lock
+  private int drains; // guarded by lock
+  private int running; // guarded by lock: drains between taking a batch and finishing it
   private boolean closed; // guarded by lock
 
   private final Object modelLock = new Object();
@@ -143,9 +160,19 @@ final class BatchingEmbedder implements Embedder {
 
   @Override
   public Future<Embeddings> embed(List<String> texts) {
+    return enqueue(texts, Vertx.currentContext());
+  }
+
+  @Override
+  public Future<Embeddings> embedOnModelThread(List<String> texts) {
+    return enqueue(texts, null);
+  }
+
+  /** Queues a job whose promise is completed on {@code context}, or on the drain's thread when null. */
+  private Future<Embeddings> enqueue(List<String> texts, Context context) {
     List<String> copy = List.copyOf(texts);
     if (copy.isEmpty()) return Future.succeededFuture(new Embeddings(List.of(), 0));
-    Job job = new Job(copy, Vertx.currentContext());
+    Job job = new Job(copy, context);
     boolean schedule;
     synchronized (lock) {
       if (closed) {
@@ -160,8 +187,8 @@ final class BatchingEmbedder implements Embedder {
       queue.add(job);
       queued += copy.size();
       requests.incrementAndGet();
-      schedule = !draining;
-      draining = true;
+      schedule = drains < limits.drains();
+      if (schedule) drains++;
     }
     if (schedule) schedule();
     return job.promise.future();
@@ -194,7 +221,7 @@ final class BatchingEmbedder implements Embedder {
       // The executor is gone (shut down from outside): nothing will ever run these jobs.
       List<Job> dropped;
       synchronized (lock) {
-        draining = false;
+        drains--;
         dropped = new ArrayList<>(queue);
         queue.clear();
         queued = 0;
@@ -205,15 +232,24 @@ final class BatchingEmbedder implements Embedder {
 
   /** Runs batches until the queue is empty. */
   private void drain() {
+    boolean ranBatch = false;
     while (true) {
       List<Slice> batch;
+      boolean helper;
       synchronized (lock) {
+        if (ranBatch) running--;
         batch = takeBatch();
         if (batch.isEmpty()) {
-          draining = false;
+          drains--;
           return;
         }
+        running++;
+        // texts left over (a share of a large call, or calls that came meanwhile): another drain may take them now
+        helper = queued > 0 && drains < limits.drains();
+        if (helper) drains++;
       }
+      ranBatch = true;
+      if (helper) schedule();
       try {
         run(batch);
       } catch (Throwable t) {
@@ -222,7 +258,8 @@ final class BatchingEmbedder implements Embedder {
         for (Slice s : batch) s.job.fail(t);
         log.error("{}: a batch failed unexpectedly", model, t);
         synchronized (lock) {
-          draining = false;
+          running--;
+          drains--;
         }
         resume();
         if (t instanceof Error error) throw error;
@@ -234,16 +271,22 @@ final class BatchingEmbedder implements Embedder {
   private void resume() {
     boolean schedule;
     synchronized (lock) {
-      schedule = !draining && !queue.isEmpty();
-      if (schedule) draining = true;
+      schedule = drains < limits.drains() && !queue.isEmpty();
+      if (schedule) drains++;
     }
     if (schedule) schedule();
   }
 
-  /** Takes up to {@code maxBatch} texts from the head of the queue. Called under {@code lock}. */
+  /**
+   * Takes up to {@code maxBatch} texts, and no more than an even share of those waiting among the
+   * drains not running a batch (this one included), from the head of the queue. Called under
+   * {@code lock}, by a drain not counted in {@code running}.
+   */
   private List<Slice> takeBatch() {
     List<Slice> batch = new ArrayList<>();
-    int room = limits.maxBatch();
+    int free = limits.drains() - running; // at least 1: this drain is not running a batch
+    int share = (queued + free - 1) / free;
+    int room = Math.min(limits.maxBatch(), Math.max(1, share));
     while (room > 0 && !queue.isEmpty()) {
       Job job = queue.peek();
       int left = job.texts.size() - job.taken;
@@ -286,7 +329,7 @@ final class BatchingEmbedder implements Embedder {
           Response<List<Embedding>> r = m.embedAll(List.of(TextSegment.from(text)));
           job.vectors[i] = r.content().getFirst().vector();
           TokenUsage usage = r.tokenUsage();
-          if (usage != null && usage.inputTokenCount() != null) job.tokens += usage.inputTokenCount();
+          if (usage != null && usage.inputTokenCount() != null) job.tokens.addAndGet(usage.inputTokenCount());
         } catch (IllegalArgumentException e) {
           // The model found nothing to embed (for example only characters its tokenizer drops).
           job.fail(new EmptyTextException(i));
@@ -295,7 +338,7 @@ final class BatchingEmbedder implements Embedder {
           job.fail(e);
           break;
         }
-        if (--job.remaining == 0) job.succeed();
+        if (job.remaining.decrementAndGet() == 0) job.succeed();
       }
     }
   }
@@ -326,19 +369,19 @@ final class BatchingEmbedder implements Embedder {
     final AtomicBoolean finished = new AtomicBoolean();
     final float[][] vectors;
     int taken; // guarded by the embedder's lock
-    int remaining; // written by the drain only
-    int tokens; // written by the drain only
+    final AtomicInteger remaining; // texts not yet embedded
+    final AtomicInteger tokens = new AtomicInteger();
 
     Job(List<String> texts, Context context) {
       this.texts = texts;
       this.context = context;
       this.vectors = new float[texts.size()][];
-      this.remaining = texts.size();
+      this.remaining = new AtomicInteger(texts.size());
     }
 
     void succeed() {
       if (!finished.compareAndSet(false, true)) return;
-      Embeddings result = new Embeddings(Arrays.asList(vectors), tokens);
+      Embeddings result = new Embeddings(Arrays.asList(vectors), tokens.get());
       deliver(() -> promise.tryComplete(result));
     }
 

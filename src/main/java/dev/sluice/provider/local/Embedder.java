@@ -33,6 +33,18 @@ public interface Embedder extends AutoCloseable {
   /** Embeds {@code texts}: one vector of length {@link #dimensions()} and norm 1 per text, in order. */
   Future<Embeddings> embed(List<String> texts);
 
+  /**
+   * Like {@link #embed}, but the future completes on the thread that ran the model (or at once, if
+   * the call is refused), whatever the caller's context: for a caller that hands the vectors on to
+   * a thread of its own, and would otherwise pass through its event loop on the way there. So
+   * callbacks run on the model's thread (or, registered after completion, on the registering
+   * thread, as with any future), and must be quick and never block. By default, the same as
+   * {@link #embed}.
+   */
+  default Future<Embeddings> embedOnModelThread(List<String> texts) {
+    return embed(texts);
+  }
+
   /** Counters since the embedder started. */
   Stats stats();
 

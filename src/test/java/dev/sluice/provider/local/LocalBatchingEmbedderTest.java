@@ -71,6 +71,41 @@ class LocalBatchingEmbedderTest {
   }
 
   @Test
+  void withTwoDrainsACallArrivingWhileABatchRunsIsEmbeddedAtOnceBesideIt() throws Exception {
+    BatchingEmbedder embedder = start(new BatchingEmbedder.Limits(32, 100, 2));
+    fake.close();
+    Future<Embedder.Embeddings> first = embedder.embed(List.of("first"));
+    fake.awaitEntered();
+
+    Future<Embedder.Embeddings> second = embedder.embed(List.of("second"));
+
+    awaitSeen(2); // the second call is in the model while the first still is
+    fake.open();
+    assertThat(await(first).vectors().getFirst()).containsExactly(FakeEmbeddingModel.vector("first"));
+    assertThat(await(second).vectors().getFirst()).containsExactly(FakeEmbeddingModel.vector("second"));
+    assertThat(fake.threads).containsExactlyInAnyOrder("test-embedder-1", "test-embedder-2");
+    assertThat(embedder.stats()).isEqualTo(new Embedder.Stats(2, 2, 2, 0));
+  }
+
+  @Test
+  void withTwoDrainsALoneLargeCallIsSharedBetweenThemAndKeepsItsOrder() throws Exception {
+    BatchingEmbedder embedder = start(new BatchingEmbedder.Limits(32, 100, 2));
+    fake.close();
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 10; i++) texts.add("text number " + i);
+
+    Future<Embedder.Embeddings> large = embedder.embed(texts);
+
+    awaitSeen(2); // each drain is in the model with the first text of its half
+    assertThat(fake.seen).containsExactlyInAnyOrder("text number 0", "text number 5");
+    fake.open();
+    Embedder.Embeddings e = await(large);
+    for (int i = 0; i < 10; i++) assertThat(e.vectors().get(i)).containsExactly(FakeEmbeddingModel.vector(texts.get(i)));
+    assertThat(e.tokens()).isEqualTo(10 * 3);
+    assertThat(embedder.stats()).isEqualTo(new Embedder.Stats(1, 10, 2, 0));
+  }
+
+  @Test
   void batchesAreBoundedAndACallLargerThanABatchIsSplitInOrder() throws Exception {
     BatchingEmbedder embedder = start(new BatchingEmbedder.Limits(4, 100));
     fake.close();
@@ -184,6 +219,29 @@ class LocalBatchingEmbedderTest {
   }
 
   @Test
+  void aCallerThatAsksForItCompletesOnTheModelsThreadEvenFromAnEventLoop() throws Exception {
+    BatchingEmbedder embedder = start(new BatchingEmbedder.Limits(32, 100));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Context context = vertx.getOrCreateContext();
+      CompletableFuture<String> completedOn = new CompletableFuture<>();
+      CountDownLatch listening = new CountDownLatch(1);
+      fake.close(); // the model answers only once the callback is registered
+      context.runOnContext(v -> {
+        embedder.embedOnModelThread(List.of("on the loop")).onComplete(ar ->
+            completedOn.complete(ar.result().vectors().size() + " " + Thread.currentThread().getName()));
+        listening.countDown();
+      });
+      assertThat(listening.await(5, TimeUnit.SECONDS)).isTrue();
+      fake.open();
+
+      assertThat(completedOn.get(5, TimeUnit.SECONDS)).isEqualTo("1 test-embedder");
+    } finally {
+      vertx.close().await(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void anEmptyListNeedsNoModel() throws Exception {
     BatchingEmbedder embedder = start(new BatchingEmbedder.Limits(32, 100));
 
@@ -196,10 +254,18 @@ class LocalBatchingEmbedderTest {
   }
 
   private BatchingEmbedder start(Supplier<EmbeddingModel> loader, BatchingEmbedder.Limits limits) {
-    ExecutorService executor = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("test-embedder").factory());
+    ExecutorService executor = limits.drains() == 1
+        ? Executors.newSingleThreadExecutor(Thread.ofPlatform().name("test-embedder").factory())
+        : Executors.newFixedThreadPool(limits.drains(), Thread.ofPlatform().name("test-embedder-", 1).factory());
     BatchingEmbedder e = BatchingEmbedder.start("fake", FakeEmbeddingModel.DIMENSIONS, loader, executor, limits);
     started.add(e);
     return e;
+  }
+
+  private void awaitSeen(int texts) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (fake.seen.size() < texts && System.nanoTime() < deadline) Thread.sleep(5);
+    assertThat(fake.seen).as("texts in the model").hasSize(texts);
   }
 
   private static <T> T await(Future<T> f) throws Exception {

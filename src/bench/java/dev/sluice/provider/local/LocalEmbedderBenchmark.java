@@ -1,9 +1,7 @@
-package dev.sluice.bench;
+package dev.sluice.provider.local;
 
 import dev.langchain4j.data.segment.TextSegment;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
-import dev.sluice.provider.local.Embedder;
-import dev.sluice.provider.local.MiniLm;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +12,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -22,23 +21,17 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The in-process embedding model through Sluice's {@link Embedder}: one sentence per call, and 32
- * sentences in one call; {@code modelOnlySingle} calls the LangChain4j model directly on the
- * benchmark thread, so the difference to {@code single} is the embedder's cost (queue, hand-off to
- * the inference thread and back).
+ * sentences in one call; {@code modelOnlySingle} calls the model directly on the benchmark thread,
+ * so the difference to {@code single} is the embedder's cost (queue, hand-off to the inference
+ * thread and back); {@code modelOnlyLong} embeds a 100,000-character text, of which the model reads
+ * the first 128 tokens. {@code model} picks Sluice's encoder or LangChain4j's model with ONNX
+ * Runtime's defaults (see {@link ModelVariant}), side by side in one run.
  *
  * <p>Run (a few minutes; not part of the build):
- *
- * <pre>
- * mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp
- * java --enable-native-access=ALL-UNNAMED \
- *     -cp target/test-classes:target/classes:$(cat target/bench.cp) \
- *     org.openjdk.jmh.Main LocalEmbedderBenchmark
- * </pre>
- *
- * Add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s} for a quick look.
+ * {@code bench/jmh.sh LocalEmbedderBenchmark -f 1 -wi 2 -i 4 -w 2s -r 2s}
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
@@ -55,19 +48,23 @@ public class LocalEmbedderBenchmark {
       "Please summarise this document for me in three bullet points.",
   };
 
+  @Param({"encoder", "library"})
+  ModelVariant model;
+
   private Embedder embedder;
-  private AllMiniLmL6V2QuantizedEmbeddingModel model;
+  private EmbeddingModel direct;
   private List<String> batch;
+  private String longText;
   private int next;
 
   @Setup(Level.Trial)
   public void setUp() {
-    embedder = MiniLm.start();
-    model = new AllMiniLmL6V2QuantizedEmbeddingModel(Runnable::run);
+    embedder = model.start();
+    direct = model.load();
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < 32; i++) texts.add(SENTENCES[i % SENTENCES.length] + (i < SENTENCES.length ? "" : " (" + i + ")"));
     batch = List.copyOf(texts);
-    embedder.embed(batch).await(); // waits for the model to load and warms it
+    longText = String.join(" ", SENTENCES).repeat(300).substring(0, 100_000);
   }
 
   @TearDown(Level.Trial)
@@ -87,6 +84,11 @@ public class LocalEmbedderBenchmark {
 
   @Benchmark
   public Object modelOnlySingle() {
-    return model.embedAll(List.of(TextSegment.from(batch.get(next++ & 31)))).content();
+    return direct.embedAll(List.of(TextSegment.from(batch.get(next++ & 31)))).content();
+  }
+
+  @Benchmark
+  public Object modelOnlyLong() {
+    return direct.embedAll(List.of(TextSegment.from(longText))).content();
   }
 }
