@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.ToLongFunction;
 
 /**
  * The worst-case tokens and cost of a chat request before it runs, for budget reservations: a
@@ -92,13 +93,29 @@ public final class TokenEstimator {
    * @param upstreamModel the model name sent upstream
    */
   public Estimate estimate(JsonNode request, ModelConfig model, DeploymentConfig deployment, String upstreamModel) {
-    long prompt = promptTokens(request, upstreamModel);
+    return estimate(request, model, deployment, upstreamModel, true);
+  }
+
+  /**
+   * An upper bound of {@link #estimate}, without running the tokenizer: every text counts as many
+   * tokens as it has UTF-8 bytes (a token of a byte-level BPE covers at least one byte), and the
+   * cost is the dearest price level the bounded prompt could fall in. Costs a scan of the texts,
+   * for callers that need the exact figure only when the bound comes near a limit.
+   */
+  public Estimate bound(JsonNode request, ModelConfig model, DeploymentConfig deployment, String upstreamModel) {
+    return estimate(request, model, deployment, upstreamModel, false);
+  }
+
+  private Estimate estimate(JsonNode request, ModelConfig model, DeploymentConfig deployment, String upstreamModel,
+      boolean exact) {
+    long prompt = exact ? promptTokens(request, upstreamModel) : promptTokensBound(request, upstreamModel);
     OptionalLong modelCap = resolver.tableEntry(deployment, upstreamModel)
         .map(PriceTable.Entry::maxOutputTokens)
         .orElse(OptionalLong.empty());
     long output = outputTokens(request, modelCap, deployment.provider());
     Optional<Money> cost = switch (resolver.price(model, deployment, upstreamModel)) {
-      case Price.PerToken t -> Optional.of(worstCase(request, prompt, output, t));
+      case Price.PerToken t -> Optional.of(exact ? worstCase(request, prompt, output, t.price(), t.source())
+          : worstCaseBound(request, prompt, output, t));
       case Price.PerHour h -> Optional.empty();
       case Price.Unpriced u -> Optional.empty();
     };
@@ -109,30 +126,39 @@ public final class TokenEstimator {
   public long promptTokens(JsonNode request, String upstreamModel) {
     String family = family(upstreamModel);
     Encoding encoding = encodingFor(family);
+    return promptTokens(request, family, text -> count(encoding, text));
+  }
+
+  /** An upper bound of {@link #promptTokens}: each text counted as its UTF-8 bytes, no tokenizer run. */
+  public long promptTokensBound(JsonNode request, String upstreamModel) {
+    return promptTokens(request, family(upstreamModel), TokenEstimator::utf8Bytes);
+  }
+
+  private static long promptTokens(JsonNode request, String family, ToLongFunction<String> count) {
     long tokens = REPLY_PRIMING;
     for (JsonNode m : request.path("messages")) {
-      tokens += TOKENS_PER_MESSAGE + count(encoding, m.path("role").asText(""));
-      tokens += content(encoding, m.get("content"));
-      if (m.hasNonNull("name")) tokens += TOKENS_PER_NAME + count(encoding, m.get("name").asText());
-      if (m.hasNonNull("tool_calls")) tokens += count(encoding, m.get("tool_calls").toString());
-      if (m.hasNonNull("function_call")) tokens += count(encoding, m.get("function_call").toString());
-      if (m.hasNonNull("tool_call_id")) tokens += count(encoding, m.get("tool_call_id").asText());
+      tokens += TOKENS_PER_MESSAGE + count.applyAsLong(m.path("role").asText(""));
+      tokens += content(count, m.get("content"));
+      if (m.hasNonNull("name")) tokens += TOKENS_PER_NAME + count.applyAsLong(m.get("name").asText());
+      if (m.hasNonNull("tool_calls")) tokens += count.applyAsLong(m.get("tool_calls").toString());
+      if (m.hasNonNull("function_call")) tokens += count.applyAsLong(m.get("function_call").toString());
+      if (m.hasNonNull("tool_call_id")) tokens += count.applyAsLong(m.get("tool_call_id").asText());
     }
     for (String field : List.of("tools", "functions", "response_format")) {
-      if (request.hasNonNull(field)) tokens += count(encoding, request.get(field).toString());
+      if (request.hasNonNull(field)) tokens += count.applyAsLong(request.get(field).toString());
     }
     if (isOpenAi(family)) return tokens;
     return tokens + (tokens * FOREIGN_MARGIN_PERCENT + 99) / 100; // rounded up
   }
 
-  private static long content(Encoding encoding, JsonNode content) {
+  private static long content(ToLongFunction<String> count, JsonNode content) {
     if (content == null || content.isNull()) return 0;
-    if (content.isTextual()) return count(encoding, content.asText());
-    if (!content.isArray()) return count(encoding, content.toString());
+    if (content.isTextual()) return count.applyAsLong(content.asText());
+    if (!content.isArray()) return count.applyAsLong(content.toString());
     long tokens = 0;
     for (JsonNode part : content) {
       switch (part.path("type").asText("")) {
-        case "text" -> tokens += count(encoding, part.path("text").asText(""));
+        case "text" -> tokens += count.applyAsLong(part.path("text").asText(""));
         case "image_url", "image" -> tokens += TOKENS_PER_IMAGE;
         default -> tokens += (part.toString().length() + CHARS_PER_TOKEN_UNTOKENIZED - 1) / CHARS_PER_TOKEN_UNTOKENIZED;
       }
@@ -160,13 +186,41 @@ public final class TokenEstimator {
     return v != null && v.canConvertToLong() && v.asLong() >= 0 ? OptionalLong.of(v.asLong()) : OptionalLong.empty();
   }
 
-  private static Money worstCase(JsonNode request, long prompt, long output, Price.PerToken price) {
-    Rates r = price.price().ratesFor(prompt);
+  private static Money worstCase(JsonNode request, long prompt, long output, TokenPrice price, Price.Source source) {
+    Rates r = price.ratesFor(prompt);
     boolean writesCostMore = r.cacheWrite().compareTo(r.input()) > 0 && request.findValue("cache_control") != null;
     boolean reasoningCostsMore = r.reasoning().compareTo(r.output()) > 0;
     Usage worst = new Usage(writesCostMore ? 0 : prompt, 0, writesCostMore ? prompt : 0, output,
         reasoningCostsMore ? output : 0);
-    return CostCalculator.priced(worst, price.price(), false, price.source()).total();
+    return CostCalculator.priced(worst, price, false, source).total();
+  }
+
+  /**
+   * The worst case at a prompt bound: the real prompt, at most the bound, may fall in any price
+   * level up to the bound's, and each level's cost grows with the tokens, so the dearest of those
+   * levels priced at the bound is an upper bound whatever the tiers' rates.
+   */
+  private static Money worstCaseBound(JsonNode request, long promptBound, long output, Price.PerToken t) {
+    TokenPrice price = t.price();
+    Money most = worstCase(request, promptBound, output, price, t.source());
+    if (price.tiers().isEmpty()) return most;
+    List<Rates> lower = new java.util.ArrayList<>(List.of(price.rates()));
+    for (TokenPrice.Tier tier : price.tiers()) if (tier.aboveTokens() < promptBound) lower.add(tier.rates());
+    for (Rates r : lower) {
+      Money c = worstCase(request, promptBound, output, TokenPrice.flat(r), t.source());
+      if (c.compareTo(most) > 0) most = c;
+    }
+    return most;
+  }
+
+  /** How many bytes {@code s} takes in UTF-8, counted without encoding it. */
+  static long utf8Bytes(String s) {
+    long bytes = s.length();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2; // a surrogate pair is 4 bytes
+    }
+    return bytes;
   }
 
   /** The model name without a provider prefix, lower-cased: {@code openai/GPT-4o} is {@code gpt-4o}. */

@@ -94,12 +94,22 @@ public final class RunGuardStage implements Stage {
   }
 
   private Future<Reply> admit(Call call, Chain chain, RunTracker.Run run, RunPolicy policy) {
-    WorstCase worst = WorstCase.of(call, catalog, estimator);
+    // Admission's exact worst case when it computed one; else a bound that needs no tokenizer,
+    // which holds a little more than the call can use, and the exact figure only near a limit.
+    WorstCase worst = WorstCase.known(call);
+    boolean exact = worst != null;
+    if (!exact) worst = WorstCase.bound(call, catalog, estimator);
     LoopCheck check = checksByThreshold.computeIfAbsent(policy.repeatThreshold(), loopChecks::apply);
     ObjectNode request = call.body();
-    RunTracker.Admission admission = run.admit(policy, worst.tokens(), worst.cost().nanos(), check, RunCall.next(request));
+    RunCall next = RunCall.next(request);
+    RunTracker.Admission admission = run.admit(policy, worst.tokens(), worst.cost().nanos(), exact, check, next);
+    if (admission instanceof RunTracker.Admission.Recheck) {
+      worst = WorstCase.of(call, catalog, estimator);
+      admission = run.admit(policy, worst.tokens(), worst.cost().nanos(), true, check, next);
+    }
     if (admission instanceof RunTracker.Admission.Refused r) {
-      call.trace().avoided(worst.cost().nanos(), "run_guard");
+      // the ledger's avoided figure is the exact worst case, not the bound
+      call.trace().avoided(WorstCase.of(call, catalog, estimator).cost().nanos(), "run_guard");
       if (r.reason() != null) verdict(call, run, "stop", r.reason(), r.message());
       return Future.failedFuture(new GatewayException(new GatewayError.RunRefused(r.code(), r.message(), r.reason())));
     }

@@ -171,6 +171,22 @@ class AgentRunsTest {
   }
 
   @Test
+  void aCallIsHeldToItsExactWorstCaseWhenItsCheapBoundWouldNotFit() {
+    // " a" is one token and two bytes. 2,000 of them: exact worst case (2,007 + 25% for a model
+    // without a tokenizer of its own) 2,509 prompt + 10 output tokens = $0.002529; the bound from
+    // the bytes is about twice that, past the $0.004 limit. The exact figure decides.
+    start("runs: {max_cost_usd: 0.004}\n");
+
+    assertThat(call("long-prompts", " a".repeat(2_000)).status()).isEqualTo(200);
+
+    TestGateway.Response refused = call("long-prompts", " a".repeat(4_000));
+    assertThat(refused.status()).isEqualTo(429);
+    assertThat(refused.error().get("param").asText()).isEqualTo("max_cost_usd");
+    assertThat(refused.error().get("message").asText()).as("the exact worst case, not the bound")
+        .contains("could cost up to $0.005029");
+  }
+
+  @Test
   void aRunIsNamedByHeaderByMetadataRunIdOrByTheTraceIdOfTraceparent() {
     start("runs: {max_calls: 1}\n");
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";

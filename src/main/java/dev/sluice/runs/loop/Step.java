@@ -55,6 +55,8 @@ final class Step {
   private String output;
   private String input;
   private List<ToolUse> uses;
+  private Step conversationComparedWith; // every check compares with the next call: keep the last answer
+  private boolean sameConversationAsCompared;
 
   private Step(RunCall call) {
     this.call = call;
@@ -90,7 +92,16 @@ final class Step {
 
   /** Whether both calls belong to the same conversation (equal openings). */
   boolean sameConversation(Step o) {
+    if (o != conversationComparedWith) {
+      conversationComparedWith = o;
+      sameConversationAsCompared = sameOpening(o);
+    }
+    return sameConversationAsCompared;
+  }
+
+  private boolean sameOpening(Step o) {
     if (openingEnd != o.openingEnd) return false;
+    if (messages == o.messages) return true;
     for (int i = 0; i < openingEnd; i++) {
       JsonNode a = messages.get(i);
       JsonNode b = o.messages.get(i);
