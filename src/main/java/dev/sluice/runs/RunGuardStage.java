@@ -80,8 +80,11 @@ public final class RunGuardStage implements Stage {
   public Future<Reply> handle(Call call, Chain chain) {
     Attribution a = call.attribution();
     if (a.run() == null) return chain.proceed(call);
-    String tenant = call.principal() == null ? Principal.DEFAULT_TENANT : call.principal().tenant();
-    Future<RunPolicy> policy = policies.policy(tenant, call.config().runs());
+    Principal who = call.principal();
+    String tenant = who == null ? Principal.DEFAULT_TENANT : who.tenant();
+    // the admin key and anonymous calls have no key policy of their own
+    String keyId = who == null || who.admin() || who == Principal.ANONYMOUS ? null : who.keyId();
+    Future<RunPolicy> policy = policies.policy(tenant, keyId, call.config().runs());
     Future<RunTracker.Run> run = tracker.run(tenant, a.run(), a.parentRun());
     if (policy.succeeded() && run.succeeded()) {
       return admit(call, chain, run.result(), tightened(policy.result(), call.headers()));

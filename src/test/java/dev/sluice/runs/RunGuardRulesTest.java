@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The run guard's pure rules: limits, the minimal loop check, tightening headers, delays, reply assembly. */
+/** The run guard's pure rules: limits, the minimal loop check, tightening headers and key policies, delays, reply assembly. */
 class RunGuardRulesTest {
   static final RunPolicy POLICY = new RunPolicy(10, 1_000, Money.NANOS_PER_USD, Duration.ofMinutes(5), 2,
       RunPolicy.LoopVerdict.STOP, 3);
@@ -86,6 +86,27 @@ class RunGuardRulesTest {
         .hasMessageContaining("max_call");
     assertThatThrownBy(() -> RunPolicy.DEFAULT.over(Json.MAPPER.createObjectNode().put("max_wall_time", "soon")))
         .hasMessageContaining("max_wall_time");
+  }
+
+  @Test
+  void aKeyPolicyTightensEachKeyItSetsAndLoosensNone() {
+    ObjectNode keys = Json.MAPPER.createObjectNode().put("max_calls", 1_000).put("max_cost_usd", 0.5)
+        .put("max_wall_time", "1h").put("max_depth", 1);
+    keys.putObject("loops").put("verdict", "warn").put("repeat_threshold", 2);
+
+    RunPolicy p = POLICY.tightenedBy(keys);
+
+    assertThat(p.maxCalls()).as("looser: the tenant's").isEqualTo(10);
+    assertThat(p.maxCostNanos()).isEqualTo(500_000_000);
+    assertThat(p.maxWallTime()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(p.maxDepth()).isEqualTo(1);
+    assertThat(p.loopVerdict()).as("warn is milder than stop").isEqualTo(RunPolicy.LoopVerdict.STOP);
+    assertThat(p.repeatThreshold()).isEqualTo(2);
+    assertThat(p.maxTokens()).as("not set: the tenant's").isEqualTo(1_000);
+    ObjectNode slow = Json.MAPPER.createObjectNode();
+    slow.putObject("loops").put("verdict", "slow");
+    RunPolicy warning = new RunPolicy(10, 1_000, 1, Duration.ofMinutes(5), 2, RunPolicy.LoopVerdict.WARN, 3);
+    assertThat(warning.tightenedBy(slow).loopVerdict()).isEqualTo(RunPolicy.LoopVerdict.SLOW);
   }
 
   @Test
