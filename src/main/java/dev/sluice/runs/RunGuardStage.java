@@ -48,6 +48,8 @@ public final class RunGuardStage implements Stage {
   public static final String WARNING_HEADER = "X-Sluice-Run-Warning";
   static final long FIRST_DELAY_MS = 250;
   static final long MAX_DELAY_MS = 8_000;
+  /** How long a call may wait for a loop check's preparation (MiniLM embeddings) before it is decided without. */
+  static final long PREPARE_WAIT_MS = 1_000;
 
   private final RunTracker tracker;
   private final RunPolicies policies;
@@ -84,27 +86,53 @@ public final class RunGuardStage implements Stage {
     String tenant = who == null ? Principal.DEFAULT_TENANT : who.tenant();
     // the admin key and anonymous calls have no key policy of their own
     String keyId = who == null || who.admin() || who == Principal.ANONYMOUS ? null : who.keyId();
-    Future<RunPolicy> policy = policies.policy(tenant, keyId, call.config().runs());
+    Future<RunPolicy> policy = policies.policy(tenant, keyId, call.config().runs().defaults());
     Future<RunTracker.Run> run = tracker.run(tenant, a.run(), a.parentRun());
     if (policy.succeeded() && run.succeeded()) {
-      return admit(call, chain, run.result(), tightened(policy.result(), call.headers()));
+      return prepare(call, chain, run.result(), tightened(policy.result(), call.headers()));
     }
     // First call of a run or tenant in this process: continue on this request's event loop.
-    var context = Vertx.currentContext();
-    Future<?> loaded = Future.all(policy, run);
-    if (context != null) loaded = Future.fromCompletionStage(loaded.toCompletionStage(), context);
-    return loaded.compose(v -> admit(call, chain, run.result(), tightened(policy.result(), call.headers())));
+    return onThisContext(Future.all(policy, run))
+        .compose(v -> prepare(call, chain, run.result(), tightened(policy.result(), call.headers())));
   }
 
-  private Future<Reply> admit(Call call, Chain chain, RunTracker.Run run, RunPolicy policy) {
+  /** {@code f}, completing on the caller's Vert.x context (it may complete on another). */
+  private static <T> Future<T> onThisContext(Future<T> f) {
+    var context = Vertx.currentContext();
+    return context == null ? f : Future.fromCompletionStage(f.toCompletionStage(), context);
+  }
+
+  /**
+   * Lets a loop check that needs work off the event loop (MiniLM) do it before the call is
+   * admitted; it waits only for what the check still lacks, at most {@value #PREPARE_WAIT_MS} ms.
+   */
+  private Future<Reply> prepare(Call call, Chain chain, RunTracker.Run run, RunPolicy policy) {
+    LoopCheck check = checksByThreshold.computeIfAbsent(policy.repeatThreshold(), loopChecks::apply);
+    RunCall next = RunCall.next(call.body());
+    if (check instanceof PreparingLoopCheck p) {
+      Future<Void> ready = p.prepare(run.recent(), next);
+      if (!ready.isComplete()) {
+        // Past the wait, the check decides with what it has: a finding may come a call later, never a false one.
+        Promise<Void> waited = Promise.promise();
+        long timer = vertx.setTimer(PREPARE_WAIT_MS, id -> waited.tryComplete());
+        ready.onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          waited.tryComplete();
+        });
+        return onThisContext(waited.future()).compose(v -> admit(call, chain, run, policy, check, next));
+      }
+    }
+    return admit(call, chain, run, policy, check, next);
+  }
+
+  private Future<Reply> admit(Call call, Chain chain, RunTracker.Run run, RunPolicy policy, LoopCheck check,
+      RunCall next) {
     // Admission's exact worst case when it computed one; else a bound that needs no tokenizer,
     // which holds a little more than the call can use, and the exact figure only near a limit.
     WorstCase worst = WorstCase.known(call);
     boolean exact = worst != null;
     if (!exact) worst = WorstCase.bound(call, catalog, estimator);
-    LoopCheck check = checksByThreshold.computeIfAbsent(policy.repeatThreshold(), loopChecks::apply);
     ObjectNode request = call.body();
-    RunCall next = RunCall.next(request);
     RunTracker.Admission admission = run.admit(policy, worst.tokens(), worst.cost().nanos(), exact, check, next);
     if (admission instanceof RunTracker.Admission.Recheck) {
       worst = WorstCase.of(call, catalog, estimator);
@@ -140,11 +168,15 @@ public final class RunGuardStage implements Stage {
       }
       Reply r = switch (ar.result()) {
         case Reply.Complete c -> {
-          run.record(new RunCall(request, assistantMessage(c), 200, null));
+          ObjectNode message = assistantMessage(c);
+          run.record(new RunCall(request, message, 200, null));
+          if (message != null && check instanceof PreparingLoopCheck p) p.answered(message);
           yield c;
         }
-        case Reply.Streaming s -> s.withChunks(new RunStream(s.chunks(), run,
-            end -> run.record(new RunCall(request, end.reply(), end.status(), end.errorCode()))));
+        case Reply.Streaming s -> s.withChunks(new RunStream(s.chunks(), run, end -> {
+          run.record(new RunCall(request, end.reply(), end.status(), end.errorCode()));
+          if (end.reply() != null && end.status() == 200 && check instanceof PreparingLoopCheck p) p.answered(end.reply());
+        }));
       };
       return Future.succeededFuture(finding == null ? r : r.withHeader(WARNING_HEADER, warning(finding)));
     });

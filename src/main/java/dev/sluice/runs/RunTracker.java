@@ -253,6 +253,11 @@ public final class RunTracker {
       return new Admission.Admitted(new Reservation(this, worstTokens, worstCostNanos), finding, loopStreak);
     }
 
+    /** The window of recent calls the loop check sees, oldest first, as it is now. */
+    public synchronized List<RunCall> recent() {
+      return List.copyOf(window);
+    }
+
     /** Adds a finished call to the window the loop check sees. */
     public synchronized void record(RunCall call) {
       if (window.size() == WINDOW) window.removeFirst();

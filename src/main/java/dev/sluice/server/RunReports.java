@@ -159,7 +159,7 @@ final class RunReports {
     requireTenant(tenant);
     RunPolicy effective;
     try {
-      effective = config.runs().over(keys);
+      effective = config.runs().defaults().over(keys);
     } catch (IllegalArgumentException e) {
       throw JsonFields.invalid("Invalid run policy: " + e.getMessage() + ".", null);
     }
@@ -173,9 +173,9 @@ final class RunReports {
     ObjectNode keys = policies.stored(tenant);
     RunPolicy effective;
     try {
-      effective = config.runs().over(keys);
+      effective = config.runs().defaults().over(keys);
     } catch (IllegalArgumentException e) {
-      effective = config.runs();
+      effective = config.runs().defaults();
     }
     return policyJson(tenant, keys, effective);
   }
@@ -206,7 +206,7 @@ final class RunReports {
     o.put("key", keyId);
     o.put("tenant", tenant);
     o.set("overrides", keys);
-    o.set("effective", policies.effective(tenant, keyId, config.runs()).toJson());
+    o.set("effective", policies.effective(tenant, keyId, config.runs().defaults()).toJson());
     return o;
   }
 

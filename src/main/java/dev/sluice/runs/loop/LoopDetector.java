@@ -1,14 +1,18 @@
 package dev.sluice.runs.loop;
 
+import dev.sluice.provider.local.Embedder;
 import dev.sluice.runs.LoopCheck;
 import dev.sluice.runs.LoopFinding;
 import dev.sluice.runs.RunCall;
+import dev.sluice.runs.RunsConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The loop check: decides from a run's recent calls whether the next one continues a loop. A pure
@@ -87,6 +91,25 @@ public final class LoopDetector implements LoopCheck {
     return lexical(LoopSettings.DEFAULT.withRepeatThreshold(k).withSimilarity(true, LexicalSimilarity.THRESHOLD));
   }
 
+  /**
+   * The run guard's loop check for each repeat threshold K, by {@code runs.loops.similarity}: the
+   * default settings with that K and near-duplicates by MiniLM ({@link EmbeddingLoopCheck}, keeping
+   * up to {@value #GATEWAY_VECTORS} texts' vectors), by spelling ({@link #forThreshold}), or none.
+   *
+   * @param embedder the in-process embedder, asked for only with MiniLM
+   */
+  public static IntFunction<LoopCheck> forGateway(RunsConfig.LoopSimilarity similarity, Supplier<Embedder> embedder) {
+    return switch (similarity) {
+      case MINILM -> k -> new EmbeddingLoopCheck(LoopSettings.DEFAULT.withRepeatThreshold(k), embedder, GATEWAY_VECTORS);
+      case LEXICAL -> LoopDetector::forThreshold;
+      case OFF -> k -> new LoopDetector(LoopSettings.DEFAULT.withRepeatThreshold(k)
+          .withSimilarity(false, LoopSettings.DEFAULT.similarityThreshold()), null);
+    };
+  }
+
+  /** Vectors the gateway's MiniLM check keeps: about 15 MiB, the last few turns of some 1,500 runs. */
+  static final int GATEWAY_VECTORS = 10_000;
+
   public LoopSettings settings() {
     return settings;
   }
@@ -105,11 +128,16 @@ public final class LoopDetector implements LoopCheck {
     return steps;
   }
 
+  /** The last K model turns of the next call's conversation: the ones the near-duplicate check compares. */
+  List<Step> lastTurns(List<Step> steps) {
+    List<Step> turns = modelTurns(steps);
+    return turns.subList(Math.max(0, turns.size() - settings.repeatThreshold()), turns.size());
+  }
+
   /** The texts that the near-duplicate check may compare for these steps (what to embed beforehand). */
   List<String> textsToCompare(List<Step> steps) {
-    List<Step> turns = modelTurns(steps);
     List<String> out = new ArrayList<>();
-    for (Step s : turns.subList(Math.max(0, turns.size() - settings.repeatThreshold()), turns.size())) {
+    for (Step s : lastTurns(steps)) {
       out.add(s.output());
       out.add(s.input());
     }

@@ -158,14 +158,9 @@ final class Step {
     JsonNode assistant = messages.get(lastAssistant);
     Map<String, String> signatureById = new HashMap<>();
     List<String> signatures = new ArrayList<>();
-    StringBuilder out = new StringBuilder(text(assistant.path("content")));
-    for (JsonNode tc : assistant.path("tool_calls")) {
-      String sig = signature(tc.path("function"));
-      signatures.add(sig);
-      signatureById.put(tc.path("id").asText(), sig);
-      if (!out.isEmpty()) out.append('\n');
-      out.append(sig);
-    }
+    StringBuilder out = output(assistant, signatures);
+    int s = 0;
+    for (JsonNode tc : assistant.path("tool_calls")) signatureById.put(tc.path("id").asText(), signatures.get(s++));
     Map<String, String> resultById = new HashMap<>();
     StringBuilder in = new StringBuilder();
     StringBuilder t = new StringBuilder(out).append('\u0000');
@@ -192,6 +187,25 @@ final class Step {
     output = out.toString();
     input = in.toString();
     uses = List.copyOf(u);
+  }
+
+  /**
+   * What an assistant message did, as {@link #output()} shows it for the call whose request ends
+   * with it: its text, then one line per tool call.
+   */
+  static String outputOf(JsonNode assistantMessage) {
+    return output(assistantMessage, new ArrayList<>()).toString();
+  }
+
+  private static StringBuilder output(JsonNode assistant, List<String> signatures) {
+    StringBuilder out = new StringBuilder(text(assistant.path("content")));
+    for (JsonNode tc : assistant.path("tool_calls")) {
+      String sig = signature(tc.path("function"));
+      signatures.add(sig);
+      if (!out.isEmpty()) out.append('\n');
+      out.append(sig);
+    }
+    return out;
   }
 
   /** Tool name and canonical arguments: {@code search {"q":"x"}}. */
