@@ -1,8 +1,13 @@
 package dev.sluice.runs;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.admit.WorstCase;
+import dev.sluice.api.Json;
 import dev.sluice.error.ErrorWire;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
@@ -21,6 +26,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.InstantSource;
 import java.util.Map;
@@ -46,6 +52,8 @@ public final class RunGuardStage implements Stage {
   private static final Logger log = LoggerFactory.getLogger(RunGuardStage.class);
 
   public static final String WARNING_HEADER = "X-Sluice-Run-Warning";
+  /** Reads one member of a document: what follows it is left unread. */
+  private static final ObjectReader ONE_MEMBER = Json.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final long FIRST_DELAY_MS = 250;
   static final long MAX_DELAY_MS = 8_000;
   /** How long a call may wait for a loop check's preparation (MiniLM embeddings) before it is decided without. */
@@ -226,13 +234,37 @@ public final class RunGuardStage implements Stage {
         + ", got '" + shown + "'. It can only lower the run's limit.", name, "invalid_header"));
   }
 
-  private static ObjectNode assistantMessage(Reply.Complete c) {
+  /**
+   * The first choice's message of a chat completion. Unless the body was parsed already, only that
+   * member is built: the rest (ids, usage, other choices) is skipped over without being decoded.
+   */
+  static ObjectNode assistantMessage(Reply.Complete c) {
     try {
-      JsonNode m = c.body().tree().path("choices").path(0).path("message");
-      return m instanceof ObjectNode o ? o : null;
-    } catch (RuntimeException e) {
+      if (c.body().parsed()) {
+        JsonNode m = c.body().tree().path("choices").path(0).path("message");
+        return m instanceof ObjectNode o ? o : null;
+      }
+      try (JsonParser p = Json.MAPPER.createParser(c.body().bytes().getBytes())) {
+        if (p.nextToken() != JsonToken.START_OBJECT || !skipTo(p, "choices") || p.currentToken() != JsonToken.START_ARRAY
+            || p.nextToken() != JsonToken.START_OBJECT || !skipTo(p, "message")) {
+          return null;
+        }
+        return p.currentToken() == JsonToken.START_OBJECT && ONE_MEMBER.readTree(p) instanceof ObjectNode o ? o : null;
+      }
+    } catch (IOException | RuntimeException e) {
       return null; // a body that is not JSON has no message to compare
     }
+  }
+
+  /** Moves to the value of {@code field} in the object being read, skipping the members before it. */
+  private static boolean skipTo(JsonParser p, String field) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      if (field.equals(name)) return true;
+      p.skipChildren();
+    }
+    return false;
   }
 
   /** {@code pattern; detail} in printable ASCII, as a header value must be. */

@@ -110,6 +110,29 @@ class RunGuardRulesTest {
   }
 
   @Test
+  void theAssistantMessageIsReadFromACompletionWithoutParsingTheRest() {
+    String completion = "{\"usage\":{\"prompt_tokens\":1,\"details\":{\"cached\":[1,2,{\"x\":\"message\"}]}},"
+        + "\"id\":\"c\",\"choices\":[{\"index\":0,\"logprobs\":{\"content\":[{\"token\":\"message\"}]},"
+        + "\"message\":{\"role\":\"assistant\",\"content\":\"hi \\\"there\\\"\",\"tool_calls\":[{\"id\":\"t\","
+        + "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}},{\"index\":1,\"message\":{\"content\":\"other\"}}]}";
+    dev.sluice.pipeline.Served served = null;
+    var fromBytes = new dev.sluice.pipeline.Reply.Complete(dev.sluice.api.JsonBody.ofBytes(
+        io.vertx.core.buffer.Buffer.buffer(completion)), served);
+    var parsed = dev.sluice.api.JsonBody.ofBytes(io.vertx.core.buffer.Buffer.buffer(completion));
+    parsed.tree();
+
+    ObjectNode message = RunGuardStage.assistantMessage(fromBytes);
+
+    assertThat(message).isEqualTo(parsed.tree().at("/choices/0/message"));
+    assertThat(message.get("content").asText()).isEqualTo("hi \"there\"");
+    assertThat(RunGuardStage.assistantMessage(new dev.sluice.pipeline.Reply.Complete(parsed, served))).isEqualTo(message);
+    assertThat(RunGuardStage.assistantMessage(new dev.sluice.pipeline.Reply.Complete(dev.sluice.api.JsonBody.ofBytes(
+        io.vertx.core.buffer.Buffer.buffer("{\"choices\":[]}")), served))).isNull();
+    assertThat(RunGuardStage.assistantMessage(new dev.sluice.pipeline.Reply.Complete(dev.sluice.api.JsonBody.ofBytes(
+        io.vertx.core.buffer.Buffer.buffer("not json")), served))).isNull();
+  }
+
+  @Test
   void aStreamedReplyIsPutBackTogetherWithItsToolCalls() throws Exception {
     ReplyAssembler a = new ReplyAssembler();
     a.add(chunk("{\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"Let me \"}}]}"));
