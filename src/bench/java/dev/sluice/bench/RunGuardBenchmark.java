@@ -73,6 +73,9 @@ public class RunGuardBenchmark {
   RunGuardStage stage;
   GatewayConfig config;
   ObjectNode[] bodies;
+  /** One coding agent's conversation, growing by a tool call and a 400-character result each step (to about 35 KB). */
+  ObjectNode[] longBodies;
+  Attribution longRun;
   Buffer response;
   Served served;
   Attribution run;
@@ -106,13 +109,30 @@ public class RunGuardBenchmark {
       messages.addObject().put("role", "user").put("content", "Fix the failing test in module " + i + ".");
       bodies[i] = b;
     }
+    longBodies = new ObjectNode[STEPS];
+    var conversation = Json.MAPPER.createArrayNode();
+    conversation.addObject().put("role", "system").put("content", "You are a coding agent. Use the tools to finish the task.");
+    conversation.addObject().put("role", "user").put("content", "Add email validation to the users API and its tests.");
+    String[] tools = {"read_file", "edit_file", "run_tests", "search_code"};
+    for (int i = 0; i < STEPS; i++) {
+      ObjectNode b = Json.MAPPER.createObjectNode().put("model", "gpt-4o-mini").put("max_tokens", 256);
+      b.set("messages", conversation.deepCopy());
+      longBodies[i] = b;
+      ObjectNode said = conversation.addObject().put("role", "assistant").putNull("content");
+      said.putArray("tool_calls").addObject().put("id", "call_" + i).put("type", "function").putObject("function")
+          .put("name", tools[i % tools.length]).put("arguments", "{\"path\":\"src/module" + i + ".py\"}");
+      conversation.addObject().put("role", "tool").put("tool_call_id", "call_" + i).put("content",
+          ("def handler_" + i + "(request):\n    payload = request.json()\n    user = User(**payload)\n").repeat(5));
+    }
     response = Buffer.buffer(RESPONSE);
     served = new Served("gpt-4o-mini", "a", "openai", "default", "gpt-4o-mini", "gpt-4o-mini");
     run = new Attribution(null, null, "bench-run", null, Map.of());
+    longRun = new Attribution(null, null, "bench-long-run", null, Map.of());
     // the first call of the tenant and the run load them from the store; every later one finds them in memory
     // (with steps the measured calls reach only after the loop check's window has moved past them)
     stage.handle(call(bodies[STEPS - 1], run), c -> Future.succeededFuture(reply())).await(10, TimeUnit.SECONDS);
     stage.handle(call(bodies[STEPS - 2], run), c -> Future.succeededFuture(reply())).await(10, TimeUnit.SECONDS);
+    stage.handle(call(longBodies[0], longRun), c -> Future.succeededFuture(reply())).await(10, TimeUnit.SECONDS);
   }
 
   @TearDown
@@ -176,6 +196,21 @@ public class RunGuardBenchmark {
     Call call = call(bodies[step++ & (STEPS - 1)], Attribution.NONE);
     WorstCase.of(call, catalog, estimator);
     return handle(call);
+  }
+
+  /**
+   * A call of a long agent run: its conversation so far (the {@code longBodies} in turn, 2 to 130
+   * messages), the loop check over the last 20 such calls.
+   */
+  @Benchmark
+  public Reply callOfALongRun() {
+    return handle(call(longBodies[step++ & (STEPS - 1)], longRun));
+  }
+
+  /** For comparison: the exact worst case of those calls (their whole conversation tokenized). */
+  @Benchmark
+  public WorstCase worstCaseOfALongRunAlone() {
+    return WorstCase.of(call(longBodies[step++ & (STEPS - 1)], longRun), catalog, estimator);
   }
 
   /** A call of a run after admission estimated its worst case, which the guard then reuses. */

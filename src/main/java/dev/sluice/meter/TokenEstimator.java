@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.ToLongFunction;
 
 /**
  * The worst-case tokens and cost of a chat request before it runs, for budget reservations: a
@@ -97,10 +96,12 @@ public final class TokenEstimator {
   }
 
   /**
-   * An upper bound of {@link #estimate}, without running the tokenizer: every text counts as many
-   * tokens as it has UTF-8 bytes (a token of a byte-level BPE covers at least one byte), and the
-   * cost is the dearest price level the bounded prompt could fall in. Costs a scan of the texts,
-   * for callers that need the exact figure only when the bound comes near a limit.
+   * An upper bound of {@link #estimate} that runs no tokenizer and reads no text: a text counts
+   * three tokens per character (a token of a byte-level BPE covers at least one UTF-8 byte, and a
+   * character takes at most three), a JSON value (tool calls, tool definitions) the most bytes its
+   * compact form could take; the cost is the dearest price level the bounded prompt could fall in.
+   * Its time grows with the number of messages and JSON nodes, not with their length: for callers
+   * that need the exact figure only when the bound comes near a limit.
    */
   public Estimate bound(JsonNode request, ModelConfig model, DeploymentConfig deployment, String upstreamModel) {
     return estimate(request, model, deployment, upstreamModel, false);
@@ -126,41 +127,104 @@ public final class TokenEstimator {
   public long promptTokens(JsonNode request, String upstreamModel) {
     String family = family(upstreamModel);
     Encoding encoding = encodingFor(family);
-    return promptTokens(request, family, text -> count(encoding, text));
+    return promptTokens(request, family, new Counter() {
+      @Override
+      public long text(String s) {
+        return count(encoding, s);
+      }
+
+      @Override
+      public long jsonChars(JsonNode n) {
+        return n.toString().length();
+      }
+
+      @Override
+      public long json(JsonNode n) {
+        return count(encoding, n.toString());
+      }
+    });
   }
 
-  /** An upper bound of {@link #promptTokens}: each text counted as its UTF-8 bytes, no tokenizer run. */
+  /** An upper bound of {@link #promptTokens} without a tokenizer ({@link #bound}). */
   public long promptTokensBound(JsonNode request, String upstreamModel) {
-    return promptTokens(request, family(upstreamModel), TokenEstimator::utf8Bytes);
+    return promptTokens(request, family(upstreamModel), BOUND);
   }
 
-  private static long promptTokens(JsonNode request, String family, ToLongFunction<String> count) {
+  /** How the texts of a request are counted: in tokens exactly, or bounded from above. */
+  private interface Counter {
+    long text(String s);
+
+    /** The characters of a JSON value's compact form (or more). */
+    long jsonChars(JsonNode n);
+
+    /** The tokens of a JSON value's compact form (or more). */
+    long json(JsonNode n);
+  }
+
+  private static final Counter BOUND = new Counter() {
+    @Override
+    public long text(String s) {
+      return 3L * s.length();
+    }
+
+    @Override
+    public long jsonChars(JsonNode n) {
+      return compactBytesBound(n);
+    }
+
+    @Override
+    public long json(JsonNode n) {
+      return compactBytesBound(n);
+    }
+  };
+
+  /**
+   * At least the UTF-8 bytes of {@code n}'s compact JSON form, without writing it: six bytes per
+   * character of a string (an escaped control character is six, any other character at most
+   * three), quotes, separators and brackets as written.
+   */
+  static long compactBytesBound(JsonNode n) {
+    if (n.isTextual()) return 2 + 6L * n.textValue().length();
+    if (n.isObject()) {
+      long bytes = 2 + Math.max(0, n.size() - 1);
+      for (var e : n.properties()) bytes += 3 + 6L * e.getKey().length() + compactBytesBound(e.getValue());
+      return bytes;
+    }
+    if (n.isArray()) {
+      long bytes = 2 + Math.max(0, n.size() - 1);
+      for (JsonNode item : n) bytes += compactBytesBound(item);
+      return bytes;
+    }
+    return n.isNumber() ? n.asText().length() : 5; // true, false, null
+  }
+
+  private static long promptTokens(JsonNode request, String family, Counter count) {
     long tokens = REPLY_PRIMING;
     for (JsonNode m : request.path("messages")) {
-      tokens += TOKENS_PER_MESSAGE + count.applyAsLong(m.path("role").asText(""));
+      tokens += TOKENS_PER_MESSAGE + count.text(m.path("role").asText(""));
       tokens += content(count, m.get("content"));
-      if (m.hasNonNull("name")) tokens += TOKENS_PER_NAME + count.applyAsLong(m.get("name").asText());
-      if (m.hasNonNull("tool_calls")) tokens += count.applyAsLong(m.get("tool_calls").toString());
-      if (m.hasNonNull("function_call")) tokens += count.applyAsLong(m.get("function_call").toString());
-      if (m.hasNonNull("tool_call_id")) tokens += count.applyAsLong(m.get("tool_call_id").asText());
+      if (m.hasNonNull("name")) tokens += TOKENS_PER_NAME + count.text(m.get("name").asText());
+      if (m.hasNonNull("tool_calls")) tokens += count.json(m.get("tool_calls"));
+      if (m.hasNonNull("function_call")) tokens += count.json(m.get("function_call"));
+      if (m.hasNonNull("tool_call_id")) tokens += count.text(m.get("tool_call_id").asText());
     }
     for (String field : List.of("tools", "functions", "response_format")) {
-      if (request.hasNonNull(field)) tokens += count.applyAsLong(request.get(field).toString());
+      if (request.hasNonNull(field)) tokens += count.json(request.get(field));
     }
     if (isOpenAi(family)) return tokens;
     return tokens + (tokens * FOREIGN_MARGIN_PERCENT + 99) / 100; // rounded up
   }
 
-  private static long content(ToLongFunction<String> count, JsonNode content) {
+  private static long content(Counter count, JsonNode content) {
     if (content == null || content.isNull()) return 0;
-    if (content.isTextual()) return count.applyAsLong(content.asText());
-    if (!content.isArray()) return count.applyAsLong(content.toString());
+    if (content.isTextual()) return count.text(content.asText());
+    if (!content.isArray()) return count.json(content);
     long tokens = 0;
     for (JsonNode part : content) {
       switch (part.path("type").asText("")) {
-        case "text" -> tokens += count.applyAsLong(part.path("text").asText(""));
+        case "text" -> tokens += count.text(part.path("text").asText(""));
         case "image_url", "image" -> tokens += TOKENS_PER_IMAGE;
-        default -> tokens += (part.toString().length() + CHARS_PER_TOKEN_UNTOKENIZED - 1) / CHARS_PER_TOKEN_UNTOKENIZED;
+        default -> tokens += (count.jsonChars(part) + CHARS_PER_TOKEN_UNTOKENIZED - 1) / CHARS_PER_TOKEN_UNTOKENIZED;
       }
     }
     return tokens;
@@ -211,16 +275,6 @@ public final class TokenEstimator {
       if (c.compareTo(most) > 0) most = c;
     }
     return most;
-  }
-
-  /** How many bytes {@code s} takes in UTF-8, counted without encoding it. */
-  static long utf8Bytes(String s) {
-    long bytes = s.length();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80) bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2; // a surrogate pair is 4 bytes
-    }
-    return bytes;
   }
 
   /** The model name without a provider prefix, lower-cased: {@code openai/GPT-4o} is {@code gpt-4o}. */

@@ -193,7 +193,7 @@ class TokenEstimatorTest {
         }
       }
     }
-    // 90,000 " a" are 90,000 tokens but 180,000 bytes: with the margin the bound passes Gemini's
+    // 90,000 " a" are 90,000 tokens but 180,000 characters: with the margin the bound passes Gemini's
     // 200,000-token tier while the exact count does not, and the bound is priced at the tier.
     Estimate exact = estimate("gemini-2.5-pro", null, requests[3]);
     Estimate bound = ESTIMATOR.bound(requests[3], CONFIG.model("gemini-2.5-pro").orElseThrow(),
@@ -203,9 +203,13 @@ class TokenEstimatorTest {
   }
 
   @Test
-  void utf8BytesAreCountedWithoutEncoding() {
-    for (String s : new String[] {"", "ascii", "ümlaut", "日本語", "🙂 emoji", "mixed é 🚀 z"}) {
-      assertThat(TokenEstimator.utf8Bytes(s)).as(s).isEqualTo(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+  void theCompactFormOfJsonIsBoundedWithoutWritingIt() {
+    for (String json : new String[] {"[]", "{}", "\"\"", "1.5e300", "[true,false,null,-12]",
+        "{\"q\":\"caf\u00e9 \\n\\u0001 \\\"x\\\" \ud83d\ude42\",\"n\":{\"k\":[1,{\"\u00fc\":\"\"}]}}"}) {
+      JsonNode n = json(json);
+      assertThat(TokenEstimator.compactBytesBound(n)).as(json)
+          .isGreaterThanOrEqualTo(n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
     }
   }
+
 }

@@ -172,9 +172,10 @@ class AgentRunsTest {
 
   @Test
   void aCallIsHeldToItsExactWorstCaseWhenItsCheapBoundWouldNotFit() {
-    // " a" is one token and two bytes. 2,000 of them: exact worst case (2,007 + 25% for a model
-    // without a tokenizer of its own) 2,509 prompt + 10 output tokens = $0.002529; the bound from
-    // the bytes is about twice that, past the $0.004 limit. The exact figure decides.
+    // " a" is one token and two characters. 2,000 of them: exact worst case (2,007 + 25% for a
+    // model without a tokenizer of its own) 2,509 prompt + 10 output tokens = $0.002529; the bound
+    // without a tokenizer (three tokens per character) is about six times that, past the $0.004
+    // limit. The exact figure decides.
     start("runs: {max_cost_usd: 0.004}\n");
 
     assertThat(call("long-prompts", " a".repeat(2_000)).status()).isEqualTo(200);
