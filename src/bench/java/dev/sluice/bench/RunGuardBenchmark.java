@@ -20,6 +20,7 @@ import dev.sluice.route.Catalog;
 import dev.sluice.runs.RunGuardStage;
 import dev.sluice.runs.RunPolicies;
 import dev.sluice.runs.RunTracker;
+import dev.sluice.runs.RunsConfig;
 import dev.sluice.runs.loop.LoopDetector;
 import dev.sluice.store.Store;
 import dev.sluice.store.Stores;
@@ -71,11 +72,14 @@ public class RunGuardBenchmark {
   Vertx vertx;
   Store store;
   RunGuardStage stage;
+  /** The same guard with no near-duplicate check ({@code runs.loops.similarity: off}). */
+  RunGuardStage stageWithoutSimilarity;
   GatewayConfig config;
   ObjectNode[] bodies;
   /** One coding agent's conversation, growing by a tool call and a 400-character result each step (to about 35 KB). */
   ObjectNode[] longBodies;
   Attribution longRun;
+  Attribution longRunWithoutSimilarity;
   Buffer response;
   Served served;
   Attribution run;
@@ -101,6 +105,9 @@ public class RunGuardBenchmark {
     RunPolicies policies = new RunPolicies(store.runs(), vertx);
     stage = new RunGuardStage(tracker, policies, LoopDetector::forThreshold, store.runs(), catalog,
         estimator, vertx, InstantSource.system(), GatewayEvents.NONE);
+    stageWithoutSimilarity = new RunGuardStage(tracker, policies,
+        LoopDetector.forGateway(RunsConfig.LoopSimilarity.OFF, () -> null), store.runs(), catalog, estimator, vertx,
+        InstantSource.system(), GatewayEvents.NONE);
     bodies = new ObjectNode[STEPS];
     for (int i = 0; i < STEPS; i++) {
       ObjectNode b = Json.MAPPER.createObjectNode().put("model", "gpt-4o-mini").put("max_tokens", 256);
@@ -128,11 +135,14 @@ public class RunGuardBenchmark {
     served = new Served("gpt-4o-mini", "a", "openai", "default", "gpt-4o-mini", "gpt-4o-mini");
     run = new Attribution(null, null, "bench-run", null, Map.of());
     longRun = new Attribution(null, null, "bench-long-run", null, Map.of());
+    longRunWithoutSimilarity = new Attribution(null, null, "bench-long-run-exact", null, Map.of());
     // the first call of the tenant and the run load them from the store; every later one finds them in memory
     // (with steps the measured calls reach only after the loop check's window has moved past them)
     stage.handle(call(bodies[STEPS - 1], run), c -> Future.succeededFuture(reply())).await(10, TimeUnit.SECONDS);
     stage.handle(call(bodies[STEPS - 2], run), c -> Future.succeededFuture(reply())).await(10, TimeUnit.SECONDS);
     stage.handle(call(longBodies[0], longRun), c -> Future.succeededFuture(reply())).await(10, TimeUnit.SECONDS);
+    stageWithoutSimilarity.handle(call(longBodies[0], longRunWithoutSimilarity), c -> Future.succeededFuture(reply()))
+        .await(10, TimeUnit.SECONDS);
   }
 
   @TearDown
@@ -157,6 +167,10 @@ public class RunGuardBenchmark {
   }
 
   private Reply handle(Call call) {
+    return handle(stage, call);
+  }
+
+  private Reply handle(RunGuardStage stage, Call call) {
     Future<Reply> f = stage.handle(call, c -> Future.succeededFuture(reply()));
     call.trace().metered(140, 100_000, 100_000);
     if (!f.succeeded()) throw new IllegalStateException("the guard did not answer at once: " + f.cause());
@@ -205,6 +219,12 @@ public class RunGuardBenchmark {
   @Benchmark
   public Reply callOfALongRun() {
     return handle(call(longBodies[step++ & (STEPS - 1)], longRun));
+  }
+
+  /** {@link #callOfALongRun} without the near-duplicate check: the run tracking's own cost. */
+  @Benchmark
+  public Reply callOfALongRunWithoutSimilarity() {
+    return handle(stageWithoutSimilarity, call(longBodies[step++ & (STEPS - 1)], longRunWithoutSimilarity));
   }
 
   /** For comparison: the exact worst case of those calls (their whole conversation tokenized). */

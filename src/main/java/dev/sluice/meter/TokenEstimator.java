@@ -11,6 +11,7 @@ import dev.sluice.meter.TokenPrice.Rates;
 import dev.sluice.provider.anthropic.AnthropicCodec;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -201,12 +202,19 @@ public final class TokenEstimator {
   private static long promptTokens(JsonNode request, String family, Counter count) {
     long tokens = REPLY_PRIMING;
     for (JsonNode m : request.path("messages")) {
-      tokens += TOKENS_PER_MESSAGE + count.text(m.path("role").asText(""));
-      tokens += content(count, m.get("content"));
-      if (m.hasNonNull("name")) tokens += TOKENS_PER_NAME + count.text(m.get("name").asText());
-      if (m.hasNonNull("tool_calls")) tokens += count.json(m.get("tool_calls"));
-      if (m.hasNonNull("function_call")) tokens += count.json(m.get("function_call"));
-      if (m.hasNonNull("tool_call_id")) tokens += count.text(m.get("tool_call_id").asText());
+      tokens += TOKENS_PER_MESSAGE;
+      for (Map.Entry<String, JsonNode> field : m.properties()) { // one pass: long conversations have many messages
+        JsonNode v = field.getValue();
+        if (v.isNull()) continue;
+        switch (field.getKey()) {
+          case "role" -> tokens += count.text(v.asText(""));
+          case "content" -> tokens += content(count, v);
+          case "name" -> tokens += TOKENS_PER_NAME + count.text(v.asText());
+          case "tool_calls", "function_call" -> tokens += count.json(v);
+          case "tool_call_id" -> tokens += count.text(v.asText());
+          default -> { }
+        }
+      }
     }
     for (String field : List.of("tools", "functions", "response_format")) {
       if (request.hasNonNull(field)) tokens += count.json(request.get(field));
