@@ -123,9 +123,30 @@ public final class LoopDetector implements LoopCheck {
   List<Step> steps(List<RunCall> history, RunCall next) {
     int from = Math.max(0, history.size() - settings.window());
     List<Step> steps = new ArrayList<>(history.size() - from + 1);
-    for (int i = from; i < history.size(); i++) steps.add(Step.of(history.get(i)));
-    steps.add(Step.of(next));
+    Step[] kept = KEPT.get();
+    for (int i = from; i < history.size(); i++) steps.add(step(kept, history.get(i)));
+    steps.add(step(kept, next));
     return steps;
+  }
+
+  /**
+   * Each thread keeps the steps of the calls it inspected lately, by the identity of their
+   * requests: a call's step is a function of the call alone (its request and status never change),
+   * and a call is inspected as the next one and then stays in a run's window for 20 inspections,
+   * so its messages are read and its tail built once, not on every inspection. Per thread, because a step computes its parts lazily and is not
+   * thread-safe; a run inspected on another thread builds its own. At most {@value #KEPT_STEPS}
+   * per thread; a newer call takes the slot of an older one.
+   */
+  private static final int KEPT_STEPS = 64;
+
+  private static final ThreadLocal<Step[]> KEPT = ThreadLocal.withInitial(() -> new Step[KEPT_STEPS]);
+
+  private static Step step(Step[] kept, RunCall call) {
+    int slot = System.identityHashCode(call.request()) & (KEPT_STEPS - 1);
+    Step s = kept[slot] == null ? null : kept[slot].reusedFor(call);
+    if (s == null) s = Step.of(call);
+    kept[slot] = s;
+    return s;
   }
 
   /** The last K model turns of the next call's conversation: the ones the near-duplicate check compares. */

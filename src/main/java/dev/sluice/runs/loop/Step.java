@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * a tool result is tied to the call it answers by that call's signature instead.
  *
  * <p>Lazy: the tail is read only when a check asks for it (most checks stop at the last few calls),
- * and openings are compared in place. Fingerprints are canonical texts compared for equality. One
- * instance lives for one inspection, on one thread.
+ * and openings are compared in place. Fingerprints are canonical texts compared for equality. Not
+ * thread-safe: an instance is used on one thread (the detector keeps each thread's steps of the
+ * calls it saw lately, so a call is reduced once however many inspections see it).
  */
 final class Step {
 
@@ -70,8 +71,31 @@ final class Step {
     this.openingEnd = last < 0 ? n : first;
   }
 
+  /** The same request answered otherwise: what was read of the request is kept, not read again. */
+  private Step(Step read, RunCall call) {
+    this.call = call;
+    this.messages = read.messages;
+    this.n = read.n;
+    this.lastAssistant = read.lastAssistant;
+    this.openingEnd = read.openingEnd;
+    this.tail = read.tail;
+    this.output = read.output;
+    this.input = read.input;
+    this.uses = read.uses;
+  }
+
   static Step of(RunCall call) {
     return new Step(call);
+  }
+
+  /**
+   * The step of {@code call}: this one when it is of that very call, a step sharing what this one
+   * read when the call carries the very same request object (a call about to be made, then the
+   * same call answered), or null.
+   */
+  Step reusedFor(RunCall c) {
+    if (call == c) return this;
+    return call.request() == c.request() ? new Step(this, c) : null;
   }
 
   /** Whether the request starts a conversation (holds no assistant message). */
