@@ -65,8 +65,14 @@ public class RunGuardBenchmark {
       + "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"read_file\","
       + "\"arguments\":\"{\\\"path\\\":\\\"README.md\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}],"
       + "\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":20,\"total_tokens\":140}}";
-  /** Distinct steps, more than the loop check's window, so no call is a loop. */
-  static final int STEPS = 64;
+  /**
+   * Distinct request objects the calls cycle through: more than the loop check's window, so no
+   * call is a loop, and more than the loop detector keeps per thread, so each call's request is
+   * read anew when it is the next one, as a request that has just arrived is.
+   */
+  static final int STEPS = 1024;
+  /** Steps of the long agent run's conversation. */
+  static final int LONG_STEPS = 64;
 
   Path dir;
   Vertx vertx;
@@ -76,7 +82,10 @@ public class RunGuardBenchmark {
   RunGuardStage stageWithoutSimilarity;
   GatewayConfig config;
   ObjectNode[] bodies;
-  /** One coding agent's conversation, growing by a tool call and a 400-character result each step (to about 35 KB). */
+  /**
+   * One coding agent's conversation, growing by a tool call and a 400-character result each step
+   * (to about 35 KB at step 64), then starting again. Each call gets a fresh copy ({@link NextLong}).
+   */
   ObjectNode[] longBodies;
   Attribution longRun;
   Attribution longRunWithoutSimilarity;
@@ -116,12 +125,12 @@ public class RunGuardBenchmark {
       messages.addObject().put("role", "user").put("content", "Fix the failing test in module " + i + ".");
       bodies[i] = b;
     }
-    longBodies = new ObjectNode[STEPS];
+    longBodies = new ObjectNode[LONG_STEPS];
     var conversation = Json.MAPPER.createArrayNode();
     conversation.addObject().put("role", "system").put("content", "You are a coding agent. Use the tools to finish the task.");
     conversation.addObject().put("role", "user").put("content", "Add email validation to the users API and its tests.");
     String[] tools = {"read_file", "edit_file", "run_tests", "search_code"};
-    for (int i = 0; i < STEPS; i++) {
+    for (int i = 0; i < LONG_STEPS; i++) {
       ObjectNode b = Json.MAPPER.createObjectNode().put("model", "gpt-4o-mini").put("max_tokens", 256);
       b.set("messages", conversation.deepCopy());
       longBodies[i] = b;
@@ -217,20 +226,36 @@ public class RunGuardBenchmark {
    * messages), the loop check over the last 20 such calls.
    */
   @Benchmark
-  public Reply callOfALongRun() {
-    return handle(call(longBodies[step++ & (STEPS - 1)], longRun));
+  public Reply callOfALongRun(NextLong next) {
+    return handle(call(next.body, longRun));
   }
 
   /** {@link #callOfALongRun} without the near-duplicate check: the run tracking's own cost. */
   @Benchmark
-  public Reply callOfALongRunWithoutSimilarity() {
-    return handle(stageWithoutSimilarity, call(longBodies[step++ & (STEPS - 1)], longRunWithoutSimilarity));
+  public Reply callOfALongRunWithoutSimilarity(NextLong next) {
+    return handle(stageWithoutSimilarity, call(next.body, longRunWithoutSimilarity));
   }
 
   /** For comparison: the exact worst case of those calls (their whole conversation tokenized). */
   @Benchmark
-  public WorstCase worstCaseOfALongRunAlone() {
-    return WorstCase.of(call(longBodies[step++ & (STEPS - 1)], longRun), catalog, estimator);
+  public WorstCase worstCaseOfALongRunAlone(NextLong next) {
+    return WorstCase.of(call(next.body, longRun), catalog, estimator);
+  }
+
+  /**
+   * The request of the long run's next call, copied before each call and not timed: a request
+   * that reaches the gateway has just been parsed, so it is a new object, in the cache, that the
+   * loop detector has not read yet.
+   */
+  @State(Scope.Thread)
+  public static class NextLong {
+    ObjectNode body;
+    int step;
+
+    @Setup(org.openjdk.jmh.annotations.Level.Invocation)
+    public void copy(RunGuardBenchmark bench) {
+      body = bench.longBodies[step++ & (LONG_STEPS - 1)].deepCopy();
+    }
   }
 
   /** A call of a run after admission estimated its worst case, which the guard then reuses. */

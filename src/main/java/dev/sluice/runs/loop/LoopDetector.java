@@ -59,7 +59,9 @@ import java.util.function.Supplier;
  *
  * <p>Cost: steps are lazy, so a call's tail is read only when a check gets to it: typically the
  * last three or four calls' tails, plus a comparison of each window call's length and opening
- * with the next one's; with similarity on, at most {@code 2 (K - 1)} similarity calls.
+ * with the next one's; with similarity on, at most {@code 2 (K - 1)} similarity calls. Each thread
+ * keeps the steps of the calls it saw lately, so in a run's steady state only the next call's
+ * request is read. The results never depend on what is kept.
  * With MiniLM, the similarity is a {@link VectorSimilarity} over vectors computed beforehand, off the
  * event loop, by {@link EmbeddingLoopCheck}.
  */
