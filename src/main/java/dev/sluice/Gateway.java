@@ -36,6 +36,7 @@ import dev.sluice.provider.openai.OpenAiProvider;
 import dev.sluice.route.Catalog;
 import dev.sluice.runs.RunGuardStage;
 import dev.sluice.runs.RunPolicies;
+import dev.sluice.runs.RunsConfig;
 import dev.sluice.runs.RunTracker;
 import dev.sluice.runs.loop.LoopDetector;
 import dev.sluice.server.HttpEdge;
@@ -198,6 +199,8 @@ public final class Gateway implements AutoCloseable {
 
   private Snapshot snapshot(GatewayConfig config, Catalog previous) {
     Catalog catalog = Catalog.build(config, providers::create, previous);
+    // MiniLM near-duplicates: the model starts loading now, on its own thread, not on a run's first call
+    if (config.runs().similarity() == RunsConfig.LoopSimilarity.MINILM) providers.localEmbedder();
     keys = keys == null ? new KeyDirectory(config, store.keys(), vertx, clock) : keys.withConfig(config);
     declareTenants(config);
     PlanBook plans = new PlanBook(config, store.tenants(), vertx);
@@ -206,8 +209,8 @@ public final class Gateway implements AutoCloseable {
     var admit = new AdmitStage(rules, limiter, budgets, alerts, store.ledger(), estimator, catalog, charges, vertx, clock);
     return new Snapshot(config, catalog, keys, plans, rules,
         Pipelines.modelCall(catalog, keys, meter, ContentLogStage.of(config, accessLog, clock), admit,
-            new RunGuardStage(runs, runPolicies, LoopDetector::forThreshold, store.runs(), catalog, estimator, vertx,
-                clock, events),
+            new RunGuardStage(runs, runPolicies, LoopDetector.forGateway(config.runs().similarity(),
+                providers::localEmbedder), store.runs(), catalog, estimator, vertx, clock, events),
             new CacheStage(responseCache, config, vertx), vertx, nanoClock, events, providers::localEmbedder),
         Instant.now().getEpochSecond());
   }

@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * What the loop check costs per call: {@code inspect} over a full window of 20 calls of a
  * progressing coding agent (each call's request holds the whole conversation so far, tool results
  * of about 400 characters), which is the common case and the most work (no check stops early on a
- * finding). {@code withoutSimilarity}: the four exact checks only; {@code lexicalSimilarity}: plus
+ * finding), the next call a request object not seen before (the earlier calls' are, as in a run's
+ * window). {@code withoutSimilarity}: the four exact checks only; {@code lexicalSimilarity}: plus
  * near-duplicates by character trigrams; {@code miniLmPrepared}: plus near-duplicates by MiniLM
  * vectors already kept (the synchronous part that runs on the event loop; embedding new texts runs
  * on the embedder's thread, see {@code LocalEmbedderBenchmark}).
@@ -49,6 +50,14 @@ public class LoopDetectorBenchmark {
 
   private List<RunCall> history;
   private RunCall next;
+  /**
+   * Copies of the next call, each its own request object as every call that reaches a gateway is:
+   * the detector keeps per thread what it read of each call, so inspecting one object again and
+   * again would measure only the lookups. More copies than it keeps, so each is read anew.
+   */
+  private RunCall[] nexts;
+  private int turn;
+  private static final int NEXTS = 256;
   private LoopDetector exactOnly;
   private LoopDetector lexical;
   private Embedder embedder;
@@ -78,6 +87,8 @@ public class LoopDetectorBenchmark {
     request.set("messages", messages);
     history = List.copyOf(calls);
     next = RunCall.next(request);
+    nexts = new RunCall[NEXTS];
+    for (int i = 0; i < NEXTS; i++) nexts[i] = RunCall.next(request.deepCopy());
     exactOnly = LoopDetector.lexical(LoopSettings.DEFAULT.withSimilarity(false, 0.9));
     lexical = LoopDetector.lexical(LoopSettings.DEFAULT.withSimilarity(true, LexicalSimilarity.THRESHOLD));
     embedder = MiniLm.start();
@@ -96,16 +107,16 @@ public class LoopDetectorBenchmark {
 
   @Benchmark
   public Optional<LoopFinding> withoutSimilarity() {
-    return exactOnly.inspect(history, next);
+    return exactOnly.inspect(history, nexts[turn++ & (NEXTS - 1)]);
   }
 
   @Benchmark
   public Optional<LoopFinding> lexicalSimilarity() {
-    return lexical.inspect(history, next);
+    return lexical.inspect(history, nexts[turn++ & (NEXTS - 1)]);
   }
 
   @Benchmark
   public Optional<LoopFinding> miniLmPrepared() {
-    return miniLm.inspect(history, next);
+    return miniLm.inspect(history, nexts[turn++ & (NEXTS - 1)]);
   }
 }

@@ -23,10 +23,24 @@ public record WorstCase(long tokens, long promptTokens, long outputTokens, Money
 
   /** The request's worst case, computed once per request (admission and the run guard both reserve it). */
   public static WorstCase of(Call call, Catalog catalog, TokenEstimator estimator) {
-    return call.trace().derived(WorstCase.class, () -> estimate(call, catalog, estimator));
+    return call.trace().derived(WorstCase.class, () -> estimate(call, catalog, estimator, true));
   }
 
-  private static WorstCase estimate(Call call, Catalog catalog, TokenEstimator estimator) {
+  /** The request's worst case if an earlier stage computed it already ({@link #of}), else null. */
+  public static WorstCase known(Call call) {
+    return call.trace().derivedIfKnown(WorstCase.class);
+  }
+
+  /**
+   * An upper bound of {@link #of} that runs no tokenizer ({@link TokenEstimator#bound}): a few
+   * times the prompt's tokens at most, for a caller that can hold it while far from its limits
+   * and needs the exact figure only near them. Not kept: {@link #of} still computes the exact one.
+   */
+  public static WorstCase bound(Call call, Catalog catalog, TokenEstimator estimator) {
+    return estimate(call, catalog, estimator, false);
+  }
+
+  private static WorstCase estimate(Call call, Catalog catalog, TokenEstimator estimator, boolean exact) {
     GatewayConfig config = call.config();
     Optional<ModelConfig> asked = config.model(call.model());
     if (asked.isEmpty()) return new WorstCase(1, 1, 0, Money.ZERO);
@@ -42,7 +56,8 @@ public record WorstCase(long tokens, long promptTokens, long outputTokens, Money
         String upstream = d.config().upstreamModelFor(m.isPattern() ? call.model() : m.name());
         TokenEstimator.Estimate e = call.operation() == Operation.EMBEDDINGS
             ? embeddingsEstimate(call)
-            : estimator.estimate(call.body(), m, d.config(), upstream);
+            : exact ? estimator.estimate(call.body(), m, d.config(), upstream)
+            : estimator.bound(call.body(), m, d.config(), upstream);
         prompt = Math.max(prompt, e.promptTokens());
         output = Math.max(output, e.outputTokens());
         if (e.worstCaseCost().isPresent() && e.worstCaseCost().get().compareTo(cost) > 0) cost = e.worstCaseCost().get();

@@ -65,6 +65,11 @@ public final class JsonBody {
     return bytes;
   }
 
+  /** Whether {@link #tree()} is at hand without parsing (built as a tree, or parsed already). */
+  public boolean parsed() {
+    return tree != null;
+  }
+
   /** The parsed body, parsed on first use. Treat it as read-only. */
   public ObjectNode tree() {
     if (tree == null) {

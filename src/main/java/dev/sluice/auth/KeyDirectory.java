@@ -58,10 +58,15 @@ public final class KeyDirectory {
     Map<String, Principal> out = new HashMap<>();
     for (TenantConfig t : config.tenants()) {
       for (KeyConfig k : t.keys()) {
-        out.put(KeySecrets.hash(k.key().reveal()), new Principal(t.name(), "cfg_" + t.name() + "_" + k.name(), k.models(), false));
+        out.put(KeySecrets.hash(k.key().reveal()), new Principal(t.name(), configuredKeyId(t.name(), k.name()), k.models(), false));
       }
     }
     return Map.copyOf(out);
+  }
+
+  /** The id of a key declared in the config, as calls made with it are attributed. */
+  public static String configuredKeyId(String tenant, String keyName) {
+    return "cfg_" + tenant + "_" + keyName;
   }
 
   /**

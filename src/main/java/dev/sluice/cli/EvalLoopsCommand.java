@@ -5,6 +5,7 @@ import dev.sluice.config.ConfigLoader;
 import dev.sluice.provider.local.Embedder;
 import dev.sluice.provider.local.MiniLm;
 import dev.sluice.runs.LoopCheck;
+import dev.sluice.runs.RunsConfig.LoopSimilarity;
 import dev.sluice.runs.loop.EmbeddingLoopCheck;
 import dev.sluice.runs.loop.LexicalSimilarity;
 import dev.sluice.runs.loop.LoopDetector;
@@ -23,6 +24,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,8 +40,6 @@ import picocli.CommandLine.Spec;
         "is caught within K calls of its loop and no legitimate one is stopped."})
 final class EvalLoopsCommand implements Callable<Integer> {
 
-  enum Similarity { MINILM, LEXICAL, OFF }
-
   @Spec
   CommandSpec spec;
 
@@ -52,12 +52,12 @@ final class EvalLoopsCommand implements Callable<Integer> {
 
   @Option(names = "--similarity", paramLabel = "KIND",
       description = "near-duplicates by minilm (the in-process model), lexical (character trigrams) or off (default: ${DEFAULT-VALUE})")
-  Similarity similarity = Similarity.MINILM;
+  LoopSimilarity similarity = LoopSimilarity.MINILM;
 
   @Option(names = "--through-gateway",
-      description = {"play the agents end to end: through an in-process Sluice (its run guard, loop verdict stop)",
-          "in front of an in-process emulator, with X-Sluice-Run headers; refusals are run_loop_detected.",
-          "The gateway's own loop check decides (lexical near-duplicates); --similarity does not apply"})
+      description = {"play the agents end to end: through an in-process Sluice (its run guard, loop verdict stop,",
+          "runs.loops.similarity as --similarity says) in front of an in-process emulator, with X-Sluice-Run",
+          "headers; refusals are run_loop_detected. --similarity-threshold does not apply"})
   boolean throughGateway;
 
   @Option(names = "--similarity-threshold", paramLabel = "X",
@@ -76,17 +76,17 @@ final class EvalLoopsCommand implements Callable<Integer> {
         if (!LoopEval.allGood(rows)) throw new IllegalStateException("not every scenario went as expected");
         return;
       }
-      double x = threshold != null ? threshold : similarity == Similarity.LEXICAL ? LexicalSimilarity.THRESHOLD : LoopSettings.DEFAULT.similarityThreshold();
+      double x = threshold != null ? threshold : similarity == LoopSimilarity.LEXICAL ? LexicalSimilarity.THRESHOLD : LoopSettings.DEFAULT.similarityThreshold();
       LoopSettings settings = LoopSettings.DEFAULT.withRepeatThreshold(repeatThreshold)
-          .withSimilarity(similarity != Similarity.OFF, x);
-      Embedder embedder = similarity == Similarity.MINILM ? MiniLm.start() : null;
+          .withSimilarity(similarity != LoopSimilarity.OFF, x);
+      Embedder embedder = similarity == LoopSimilarity.MINILM ? MiniLm.start() : null;
       try {
         LoopCheck check = embedder == null
             ? LoopDetector.lexical(settings)
             : blocking(new EmbeddingLoopCheck(settings, embedder, 10_000));
         out.println("offline: the scripted model behind the loop detector (K=" + settings.repeatThreshold()
             + ", window " + settings.window() + ", similarity " + similarity.name().toLowerCase()
-            + (similarity == Similarity.OFF ? "" : " >= " + x) + ")");
+            + (similarity == LoopSimilarity.OFF ? "" : " >= " + x) + ")");
         List<LoopEval.Row> rows = LoopEval.play(scenarios, new CheckingModel(new ScriptedModel(), check,
             settings.window()), new AgentDriver("scripted"), settings.repeatThreshold(), "eval-");
         out.print(LoopEval.report(rows, settings.repeatThreshold()));
@@ -114,7 +114,7 @@ final class EvalLoopsCommand implements Callable<Integer> {
           store: sqlite:%s
           runs:
             max_calls: 1000
-            loops: {verdict: stop, repeat_threshold: %d}
+            loops: {verdict: stop, repeat_threshold: %d, similarity: %s}
           models:
             - name: agent
               retry: {max_retries: 0}
@@ -122,10 +122,11 @@ final class EvalLoopsCommand implements Callable<Integer> {
             - name: down
               retry: {max_retries: 0}
               deployments: [{provider: openai, base_url: "http://127.0.0.1:9/v1", model: down}]
-          """.formatted(key, dir.resolve("ledger.db"), repeatThreshold, sim.baseUrl(), profile.servedModel());
+          """.formatted(key, dir.resolve("ledger.db"), repeatThreshold, similarity.name().toLowerCase(Locale.ROOT),
+          sim.baseUrl(), profile.servedModel());
       try (Gateway gateway = Gateway.start(new ConfigLoader(Map.<String, String>of()::get).parse("eval-loops", yaml))) {
         out.println("end to end: the scripted agents -> Sluice (run guard, loop verdict stop, K=" + repeatThreshold
-            + ") -> emulator (" + PROFILE + ")");
+            + ", similarity " + similarity.name().toLowerCase(Locale.ROOT) + ") -> emulator (" + PROFILE + ")");
         out.flush();
         String run = "eval-" + Long.toHexString(System.nanoTime()) + "-";
         return LoopEval.play(scenarios, new GatewayModel("http://127.0.0.1:" + gateway.port() + "/v1", key, "down"),

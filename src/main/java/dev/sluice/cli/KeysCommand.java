@@ -31,12 +31,17 @@ final class KeysCommand {
     @Option(names = "--expires", paramLabel = "TIME", description = "when it stops working, RFC 3339 (e.g. 2026-12-31T23:59:59Z)")
     String expires;
 
+    @Option(names = "--run-policy", paramLabel = "JSON", description = "limits of the agent runs it makes, which can only "
+        + "tighten its tenant's, e.g. '{\"max_calls\":50,\"max_cost_usd\":2}' (see docs/runs.md)")
+    String runPolicy;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
       ObjectNode body = Json.MAPPER.createObjectNode().put("tenant", tenant);
       if (name != null) body.put("name", name);
       if (models != null) body.set("models", Json.MAPPER.valueToTree(models));
       if (expires != null) body.put("expires_at", expires);
+      if (runPolicy != null) body.set("run_policy", Json.MAPPER.readTree(runPolicy));
       return Cli.run(() -> {
         JsonNode k = admin.client().post("/admin/keys", body);
         System.out.println("created key " + k.path("id").asText() + " for tenant " + tenant);

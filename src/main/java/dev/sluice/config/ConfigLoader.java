@@ -13,6 +13,7 @@ import dev.sluice.config.GatewayConfig.Retry;
 import dev.sluice.config.GatewayConfig.Routing;
 import dev.sluice.config.GatewayConfig.Timeouts;
 import dev.sluice.runs.RunPolicy;
+import dev.sluice.runs.RunsConfig;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -129,7 +130,7 @@ public final class ConfigLoader {
     }).orElse(java.time.ZoneOffset.UTC);
     String accessLog = top.string("access_log").filter(s -> !s.isBlank()).orElse("off");
     GatewayConfig.CacheLimits cacheLimits = cacheLimits(top);
-    RunPolicy runs = top.mapping("runs").map(ConfigLoader::runs).orElse(RunPolicy.DEFAULT);
+    RunsConfig runs = top.mapping("runs").map(ConfigLoader::runs).orElse(RunsConfig.DEFAULT);
     List<TenantConfig> tenants = new ArrayList<>();
     for (YamlNode t : top.mappings("tenants")) {
       tenant(t, !accessLog.equals("off")).ifPresent(tenants::add);
@@ -372,8 +373,8 @@ public final class ConfigLoader {
     }
   }
 
-  /** {@code runs:}, the default limits of every agent run. */
-  private static RunPolicy runs(YamlNode n) {
+  /** {@code runs:}, the default limits of every agent run and the loop check's near-duplicates. */
+  private static RunsConfig runs(YamlNode n) {
     RunPolicy d = RunPolicy.DEFAULT;
     long calls = n.integer("max_calls", 1, Long.MAX_VALUE).orElse(d.maxCalls());
     long tokens = n.integer("max_tokens", 1, Long.MAX_VALUE).orElse(d.maxTokens());
@@ -383,14 +384,16 @@ public final class ConfigLoader {
     int depth = n.integer("max_depth", 0, 100).map(Long::intValue).orElse(d.maxDepth());
     RunPolicy.LoopVerdict verdict = d.loopVerdict();
     int threshold = d.repeatThreshold();
+    RunsConfig.LoopSimilarity similarity = RunsConfig.DEFAULT.similarity();
     Optional<YamlNode> loops = n.mapping("loops");
     if (loops.isPresent()) {
       verdict = loops.get().enumValue("verdict", RunPolicy.LoopVerdict.class).orElse(verdict);
       threshold = loops.get().integer("repeat_threshold", 2, 1000).map(Long::intValue).orElse(threshold);
+      similarity = loops.get().enumValue("similarity", RunsConfig.LoopSimilarity.class).orElse(similarity);
       loops.get().finish();
     }
     n.finish();
-    return new RunPolicy(calls, tokens, cost, wall, depth, verdict, threshold);
+    return new RunsConfig(new RunPolicy(calls, tokens, cost, wall, depth, verdict, threshold), similarity);
   }
 
   private static Timeouts timeouts(YamlNode n, Timeouts defaults) {

@@ -29,7 +29,7 @@ public record GatewayConfig(
     java.time.ZoneId timeZone,
     String accessLog,
     CacheLimits cache,
-    dev.sluice.runs.RunPolicy runs) {
+    dev.sluice.runs.RunsConfig runs) {
 
   public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
   public static final String DEFAULT_STORE = "sqlite:data/sluice.db";
@@ -44,7 +44,7 @@ public record GatewayConfig(
       Retry retry, CircuitBreaker circuitBreaker, List<ModelConfig> models, String store, List<TenantConfig> tenants,
       java.time.ZoneId timeZone, String accessLog) {
     this(source, listen, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store, tenants, timeZone,
-        accessLog, CacheLimits.DEFAULT, dev.sluice.runs.RunPolicy.DEFAULT);
+        accessLog, CacheLimits.DEFAULT, dev.sluice.runs.RunsConfig.DEFAULT);
   }
 
   /** The same config listening elsewhere. */

@@ -11,6 +11,7 @@ import dev.sluice.meter.TokenPrice.Rates;
 import dev.sluice.provider.anthropic.AnthropicCodec;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -92,13 +93,31 @@ public final class TokenEstimator {
    * @param upstreamModel the model name sent upstream
    */
   public Estimate estimate(JsonNode request, ModelConfig model, DeploymentConfig deployment, String upstreamModel) {
-    long prompt = promptTokens(request, upstreamModel);
+    return estimate(request, model, deployment, upstreamModel, true);
+  }
+
+  /**
+   * An upper bound of {@link #estimate} that runs no tokenizer and reads no text: a text counts
+   * three tokens per character (a token of a byte-level BPE covers at least one UTF-8 byte, and a
+   * character takes at most three), a JSON value (tool calls, tool definitions) the most bytes its
+   * compact form could take; the cost is the dearest price level the bounded prompt could fall in.
+   * Its time grows with the number of messages and JSON nodes, not with their length: for callers
+   * that need the exact figure only when the bound comes near a limit.
+   */
+  public Estimate bound(JsonNode request, ModelConfig model, DeploymentConfig deployment, String upstreamModel) {
+    return estimate(request, model, deployment, upstreamModel, false);
+  }
+
+  private Estimate estimate(JsonNode request, ModelConfig model, DeploymentConfig deployment, String upstreamModel,
+      boolean exact) {
+    long prompt = exact ? promptTokens(request, upstreamModel) : promptTokensBound(request, upstreamModel);
     OptionalLong modelCap = resolver.tableEntry(deployment, upstreamModel)
         .map(PriceTable.Entry::maxOutputTokens)
         .orElse(OptionalLong.empty());
     long output = outputTokens(request, modelCap, deployment.provider());
     Optional<Money> cost = switch (resolver.price(model, deployment, upstreamModel)) {
-      case Price.PerToken t -> Optional.of(worstCase(request, prompt, output, t));
+      case Price.PerToken t -> Optional.of(exact ? worstCase(request, prompt, output, t.price(), t.source())
+          : worstCaseBound(request, prompt, output, t));
       case Price.PerHour h -> Optional.empty();
       case Price.Unpriced u -> Optional.empty();
     };
@@ -109,32 +128,111 @@ public final class TokenEstimator {
   public long promptTokens(JsonNode request, String upstreamModel) {
     String family = family(upstreamModel);
     Encoding encoding = encodingFor(family);
+    return promptTokens(request, family, new Counter() {
+      @Override
+      public long text(String s) {
+        return count(encoding, s);
+      }
+
+      @Override
+      public long jsonChars(JsonNode n) {
+        return n.toString().length();
+      }
+
+      @Override
+      public long json(JsonNode n) {
+        return count(encoding, n.toString());
+      }
+    });
+  }
+
+  /** An upper bound of {@link #promptTokens} without a tokenizer ({@link #bound}). */
+  public long promptTokensBound(JsonNode request, String upstreamModel) {
+    return promptTokens(request, family(upstreamModel), BOUND);
+  }
+
+  /** How the texts of a request are counted: in tokens exactly, or bounded from above. */
+  private interface Counter {
+    long text(String s);
+
+    /** The characters of a JSON value's compact form (or more). */
+    long jsonChars(JsonNode n);
+
+    /** The tokens of a JSON value's compact form (or more). */
+    long json(JsonNode n);
+  }
+
+  private static final Counter BOUND = new Counter() {
+    @Override
+    public long text(String s) {
+      return 3L * s.length();
+    }
+
+    @Override
+    public long jsonChars(JsonNode n) {
+      return compactBytesBound(n);
+    }
+
+    @Override
+    public long json(JsonNode n) {
+      return compactBytesBound(n);
+    }
+  };
+
+  /**
+   * At least the UTF-8 bytes of {@code n}'s compact JSON form, without writing it: six bytes per
+   * character of a string (an escaped control character is six, any other character at most
+   * three), quotes, separators and brackets as written.
+   */
+  static long compactBytesBound(JsonNode n) {
+    if (n.isTextual()) return 2 + 6L * n.textValue().length();
+    if (n.isObject()) {
+      long bytes = 2 + Math.max(0, n.size() - 1);
+      for (var e : n.properties()) bytes += 3 + 6L * e.getKey().length() + compactBytesBound(e.getValue());
+      return bytes;
+    }
+    if (n.isArray()) {
+      long bytes = 2 + Math.max(0, n.size() - 1);
+      for (JsonNode item : n) bytes += compactBytesBound(item);
+      return bytes;
+    }
+    return n.isNumber() ? n.asText().length() : 5; // true, false, null
+  }
+
+  private static long promptTokens(JsonNode request, String family, Counter count) {
     long tokens = REPLY_PRIMING;
     for (JsonNode m : request.path("messages")) {
-      tokens += TOKENS_PER_MESSAGE + count(encoding, m.path("role").asText(""));
-      tokens += content(encoding, m.get("content"));
-      if (m.hasNonNull("name")) tokens += TOKENS_PER_NAME + count(encoding, m.get("name").asText());
-      if (m.hasNonNull("tool_calls")) tokens += count(encoding, m.get("tool_calls").toString());
-      if (m.hasNonNull("function_call")) tokens += count(encoding, m.get("function_call").toString());
-      if (m.hasNonNull("tool_call_id")) tokens += count(encoding, m.get("tool_call_id").asText());
+      tokens += TOKENS_PER_MESSAGE;
+      for (Map.Entry<String, JsonNode> field : m.properties()) { // one pass: long conversations have many messages
+        JsonNode v = field.getValue();
+        if (v.isNull()) continue;
+        switch (field.getKey()) {
+          case "role" -> tokens += count.text(v.asText(""));
+          case "content" -> tokens += content(count, v);
+          case "name" -> tokens += TOKENS_PER_NAME + count.text(v.asText());
+          case "tool_calls", "function_call" -> tokens += count.json(v);
+          case "tool_call_id" -> tokens += count.text(v.asText());
+          default -> { }
+        }
+      }
     }
     for (String field : List.of("tools", "functions", "response_format")) {
-      if (request.hasNonNull(field)) tokens += count(encoding, request.get(field).toString());
+      if (request.hasNonNull(field)) tokens += count.json(request.get(field));
     }
     if (isOpenAi(family)) return tokens;
     return tokens + (tokens * FOREIGN_MARGIN_PERCENT + 99) / 100; // rounded up
   }
 
-  private static long content(Encoding encoding, JsonNode content) {
+  private static long content(Counter count, JsonNode content) {
     if (content == null || content.isNull()) return 0;
-    if (content.isTextual()) return count(encoding, content.asText());
-    if (!content.isArray()) return count(encoding, content.toString());
+    if (content.isTextual()) return count.text(content.asText());
+    if (!content.isArray()) return count.json(content);
     long tokens = 0;
     for (JsonNode part : content) {
       switch (part.path("type").asText("")) {
-        case "text" -> tokens += count(encoding, part.path("text").asText(""));
+        case "text" -> tokens += count.text(part.path("text").asText(""));
         case "image_url", "image" -> tokens += TOKENS_PER_IMAGE;
-        default -> tokens += (part.toString().length() + CHARS_PER_TOKEN_UNTOKENIZED - 1) / CHARS_PER_TOKEN_UNTOKENIZED;
+        default -> tokens += (count.jsonChars(part) + CHARS_PER_TOKEN_UNTOKENIZED - 1) / CHARS_PER_TOKEN_UNTOKENIZED;
       }
     }
     return tokens;
@@ -160,13 +258,31 @@ public final class TokenEstimator {
     return v != null && v.canConvertToLong() && v.asLong() >= 0 ? OptionalLong.of(v.asLong()) : OptionalLong.empty();
   }
 
-  private static Money worstCase(JsonNode request, long prompt, long output, Price.PerToken price) {
-    Rates r = price.price().ratesFor(prompt);
+  private static Money worstCase(JsonNode request, long prompt, long output, TokenPrice price, Price.Source source) {
+    Rates r = price.ratesFor(prompt);
     boolean writesCostMore = r.cacheWrite().compareTo(r.input()) > 0 && request.findValue("cache_control") != null;
     boolean reasoningCostsMore = r.reasoning().compareTo(r.output()) > 0;
     Usage worst = new Usage(writesCostMore ? 0 : prompt, 0, writesCostMore ? prompt : 0, output,
         reasoningCostsMore ? output : 0);
-    return CostCalculator.priced(worst, price.price(), false, price.source()).total();
+    return CostCalculator.priced(worst, price, false, source).total();
+  }
+
+  /**
+   * The worst case at a prompt bound: the real prompt, at most the bound, may fall in any price
+   * level up to the bound's, and each level's cost grows with the tokens, so the dearest of those
+   * levels priced at the bound is an upper bound whatever the tiers' rates.
+   */
+  private static Money worstCaseBound(JsonNode request, long promptBound, long output, Price.PerToken t) {
+    TokenPrice price = t.price();
+    Money most = worstCase(request, promptBound, output, price, t.source());
+    if (price.tiers().isEmpty()) return most;
+    List<Rates> lower = new java.util.ArrayList<>(List.of(price.rates()));
+    for (TokenPrice.Tier tier : price.tiers()) if (tier.aboveTokens() < promptBound) lower.add(tier.rates());
+    for (Rates r : lower) {
+      Money c = worstCase(request, promptBound, output, TokenPrice.flat(r), t.source());
+      if (c.compareTo(most) > 0) most = c;
+    }
+    return most;
   }
 
   /** The model name without a provider prefix, lower-cased: {@code openai/GPT-4o} is {@code gpt-4o}. */

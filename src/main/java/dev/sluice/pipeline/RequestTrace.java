@@ -68,6 +68,11 @@ public final class RequestTrace {
     return type.cast(value);
   }
 
+  /** The value of {@code type} an earlier stage derived ({@link #derived}), or null when none did. */
+  public <T> T derivedIfKnown(Class<T> type) {
+    return derived == null ? null : type.cast(derived.get(type));
+  }
+
   public void attempt(Attempt attempt) {
     attempts.add(attempt);
   }

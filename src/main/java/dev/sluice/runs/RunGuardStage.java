@@ -1,8 +1,13 @@
 package dev.sluice.runs;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.admit.WorstCase;
+import dev.sluice.api.Json;
 import dev.sluice.error.ErrorWire;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
@@ -21,6 +26,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.InstantSource;
 import java.util.Map;
@@ -46,8 +52,12 @@ public final class RunGuardStage implements Stage {
   private static final Logger log = LoggerFactory.getLogger(RunGuardStage.class);
 
   public static final String WARNING_HEADER = "X-Sluice-Run-Warning";
+  /** Reads one member of a document: what follows it is left unread. */
+  private static final ObjectReader ONE_MEMBER = Json.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final long FIRST_DELAY_MS = 250;
   static final long MAX_DELAY_MS = 8_000;
+  /** How long a call may wait for a loop check's preparation (MiniLM embeddings) before it is decided without. */
+  static final long PREPARE_WAIT_MS = 1_000;
 
   private final RunTracker tracker;
   private final RunPolicies policies;
@@ -80,26 +90,65 @@ public final class RunGuardStage implements Stage {
   public Future<Reply> handle(Call call, Chain chain) {
     Attribution a = call.attribution();
     if (a.run() == null) return chain.proceed(call);
-    String tenant = call.principal() == null ? Principal.DEFAULT_TENANT : call.principal().tenant();
-    Future<RunPolicy> policy = policies.policy(tenant, call.config().runs());
+    Principal who = call.principal();
+    String tenant = who == null ? Principal.DEFAULT_TENANT : who.tenant();
+    // the admin key and anonymous calls have no key policy of their own
+    String keyId = who == null || who.admin() || who == Principal.ANONYMOUS ? null : who.keyId();
+    Future<RunPolicy> policy = policies.policy(tenant, keyId, call.config().runs().defaults());
     Future<RunTracker.Run> run = tracker.run(tenant, a.run(), a.parentRun());
     if (policy.succeeded() && run.succeeded()) {
-      return admit(call, chain, run.result(), tightened(policy.result(), call.headers()));
+      return prepare(call, chain, run.result(), tightened(policy.result(), call.headers()));
     }
     // First call of a run or tenant in this process: continue on this request's event loop.
-    var context = Vertx.currentContext();
-    Future<?> loaded = Future.all(policy, run);
-    if (context != null) loaded = Future.fromCompletionStage(loaded.toCompletionStage(), context);
-    return loaded.compose(v -> admit(call, chain, run.result(), tightened(policy.result(), call.headers())));
+    return onThisContext(Future.all(policy, run))
+        .compose(v -> prepare(call, chain, run.result(), tightened(policy.result(), call.headers())));
   }
 
-  private Future<Reply> admit(Call call, Chain chain, RunTracker.Run run, RunPolicy policy) {
-    WorstCase worst = WorstCase.of(call, catalog, estimator);
+  /** {@code f}, completing on the caller's Vert.x context (it may complete on another). */
+  private static <T> Future<T> onThisContext(Future<T> f) {
+    var context = Vertx.currentContext();
+    return context == null ? f : Future.fromCompletionStage(f.toCompletionStage(), context);
+  }
+
+  /**
+   * Lets a loop check that needs work off the event loop (MiniLM) do it before the call is
+   * admitted; it waits only for what the check still lacks, at most {@value #PREPARE_WAIT_MS} ms.
+   */
+  private Future<Reply> prepare(Call call, Chain chain, RunTracker.Run run, RunPolicy policy) {
     LoopCheck check = checksByThreshold.computeIfAbsent(policy.repeatThreshold(), loopChecks::apply);
+    RunCall next = RunCall.next(call.body());
+    if (check instanceof PreparingLoopCheck p) {
+      Future<Void> ready = p.prepare(run.recent(), next);
+      if (!ready.isComplete()) {
+        // Past the wait, the check decides with what it has: a finding may come a call later, never a false one.
+        Promise<Void> waited = Promise.promise();
+        long timer = vertx.setTimer(PREPARE_WAIT_MS, id -> waited.tryComplete());
+        ready.onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          waited.tryComplete();
+        });
+        return onThisContext(waited.future()).compose(v -> admit(call, chain, run, policy, check, next));
+      }
+    }
+    return admit(call, chain, run, policy, check, next);
+  }
+
+  private Future<Reply> admit(Call call, Chain chain, RunTracker.Run run, RunPolicy policy, LoopCheck check,
+      RunCall next) {
+    // Admission's exact worst case when it computed one; else a bound that needs no tokenizer,
+    // which holds a little more than the call can use, and the exact figure only near a limit.
+    WorstCase worst = WorstCase.known(call);
+    boolean exact = worst != null;
+    if (!exact) worst = WorstCase.bound(call, catalog, estimator);
     ObjectNode request = call.body();
-    RunTracker.Admission admission = run.admit(policy, worst.tokens(), worst.cost().nanos(), check, RunCall.next(request));
+    RunTracker.Admission admission = run.admit(policy, worst.tokens(), worst.cost().nanos(), exact, check, next);
+    if (admission instanceof RunTracker.Admission.Recheck) {
+      worst = WorstCase.of(call, catalog, estimator);
+      admission = run.admit(policy, worst.tokens(), worst.cost().nanos(), true, check, next);
+    }
     if (admission instanceof RunTracker.Admission.Refused r) {
-      call.trace().avoided(worst.cost().nanos(), "run_guard");
+      // the ledger's avoided figure is the exact worst case, not the bound
+      call.trace().avoided(WorstCase.of(call, catalog, estimator).cost().nanos(), "run_guard");
       if (r.reason() != null) verdict(call, run, "stop", r.reason(), r.message());
       return Future.failedFuture(new GatewayException(new GatewayError.RunRefused(r.code(), r.message(), r.reason())));
     }
@@ -127,11 +176,15 @@ public final class RunGuardStage implements Stage {
       }
       Reply r = switch (ar.result()) {
         case Reply.Complete c -> {
-          run.record(new RunCall(request, assistantMessage(c), 200, null));
+          ObjectNode message = assistantMessage(c);
+          run.record(new RunCall(request, message, 200, null));
+          if (message != null && check instanceof PreparingLoopCheck p) p.answered(message);
           yield c;
         }
-        case Reply.Streaming s -> s.withChunks(new RunStream(s.chunks(), run,
-            end -> run.record(new RunCall(request, end.reply(), end.status(), end.errorCode()))));
+        case Reply.Streaming s -> s.withChunks(new RunStream(s.chunks(), run, end -> {
+          run.record(new RunCall(request, end.reply(), end.status(), end.errorCode()));
+          if (end.reply() != null && end.status() == 200 && check instanceof PreparingLoopCheck p) p.answered(end.reply());
+        }));
       };
       return Future.succeededFuture(finding == null ? r : r.withHeader(WARNING_HEADER, warning(finding)));
     });
@@ -181,13 +234,37 @@ public final class RunGuardStage implements Stage {
         + ", got '" + shown + "'. It can only lower the run's limit.", name, "invalid_header"));
   }
 
-  private static ObjectNode assistantMessage(Reply.Complete c) {
+  /**
+   * The first choice's message of a chat completion. Unless the body was parsed already, only that
+   * member is built: the rest (ids, usage, other choices) is skipped over without being decoded.
+   */
+  static ObjectNode assistantMessage(Reply.Complete c) {
     try {
-      JsonNode m = c.body().tree().path("choices").path(0).path("message");
-      return m instanceof ObjectNode o ? o : null;
-    } catch (RuntimeException e) {
+      if (c.body().parsed()) {
+        JsonNode m = c.body().tree().path("choices").path(0).path("message");
+        return m instanceof ObjectNode o ? o : null;
+      }
+      try (JsonParser p = Json.MAPPER.createParser(c.body().bytes().getBytes())) {
+        if (p.nextToken() != JsonToken.START_OBJECT || !skipTo(p, "choices") || p.currentToken() != JsonToken.START_ARRAY
+            || p.nextToken() != JsonToken.START_OBJECT || !skipTo(p, "message")) {
+          return null;
+        }
+        return p.currentToken() == JsonToken.START_OBJECT && ONE_MEMBER.readTree(p) instanceof ObjectNode o ? o : null;
+      }
+    } catch (IOException | RuntimeException e) {
       return null; // a body that is not JSON has no message to compare
     }
+  }
+
+  /** Moves to the value of {@code field} in the object being read, skipping the members before it. */
+  private static boolean skipTo(JsonParser p, String field) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      if (field.equals(name)) return true;
+      p.skipChildren();
+    }
+    return false;
   }
 
   /** {@code pattern; detail} in printable ASCII, as a header value must be. */

@@ -15,7 +15,9 @@ import java.util.Map;
 /**
  * The limits of every agent run of a tenant, and what a loop leads to. The config's {@code runs:}
  * gives the defaults; a tenant's policy ({@code PUT /admin/tenants/{name}/run-policy}) replaces the
- * keys it sets; a request's {@code X-Sluice-Run-Max-*} headers may only tighten the result.
+ * keys it sets; an API key's policy ({@code PUT /admin/keys/{id}/run-policy}) may only tighten its
+ * tenant's, for the calls made with that key; a request's {@code X-Sluice-Run-Max-*} headers may
+ * only tighten the result.
  *
  * @param maxCostNanos the most a run may cost upstream, in nano-dollars
  * @param maxDepth how deep sub-runs may nest: 0 is a root run, its sub-runs are at depth 1
@@ -24,7 +26,7 @@ import java.util.Map;
 public record RunPolicy(long maxCalls, long maxTokens, long maxCostNanos, Duration maxWallTime, int maxDepth,
     LoopVerdict loopVerdict, int repeatThreshold) {
 
-  /** What the guard does with a call that continues a loop. */
+  /** What the guard does with a call that continues a loop, from the mildest to the strictest. */
   public enum LoopVerdict {
     /** Serve it with an {@code X-Sluice-Run-Warning} header naming the pattern. */
     WARN,
@@ -85,6 +87,25 @@ public record RunPolicy(long maxCalls, long maxTokens, long maxCostNanos, Durati
       }
     }
     return new RunPolicy(calls, tokens, cost, wall, depth, verdict, threshold);
+  }
+
+  /**
+   * This policy with the keys {@code json} sets, where each may only tighten it: a lower limit, a
+   * lower repeat threshold, a stricter loop verdict ({@code warn} < {@code slow} < {@code stop}).
+   * A key's policy applies this way over its tenant's; a looser value is kept but has no effect.
+   *
+   * @throws IllegalArgumentException as {@link #over} does
+   */
+  public RunPolicy tightenedBy(ObjectNode json) {
+    return stricter(over(json));
+  }
+
+  /** Each limit the lower of the two, the stricter verdict, the lower repeat threshold. */
+  public RunPolicy stricter(RunPolicy o) {
+    return new RunPolicy(Math.min(maxCalls, o.maxCalls), Math.min(maxTokens, o.maxTokens),
+        Math.min(maxCostNanos, o.maxCostNanos), maxWallTime.compareTo(o.maxWallTime) <= 0 ? maxWallTime : o.maxWallTime,
+        Math.min(maxDepth, o.maxDepth), loopVerdict.compareTo(o.loopVerdict) >= 0 ? loopVerdict : o.loopVerdict,
+        Math.min(repeatThreshold, o.repeatThreshold));
   }
 
   /** This policy as JSON, with every key. */

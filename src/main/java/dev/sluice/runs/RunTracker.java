@@ -148,6 +148,12 @@ public final class RunTracker {
      * @param reason the limit or the loop pattern, null for a stopped run
      */
     record Refused(String code, String reason, String message) implements Admission {}
+
+    /**
+     * The call's worst case was an upper bound and does not fit the run's tokens or cost: nothing
+     * was changed; ask again with the exact worst case, which may fit.
+     */
+    record Recheck() implements Admission {}
   }
 
   /** One run as this process sees it. Its counters are guarded by the run itself. */
@@ -213,9 +219,12 @@ public final class RunTracker {
     /**
      * Admits the next call or refuses it, in one step: stopped, limits, loop; then reserves its
      * worst case. The loop check runs under the run's lock, on the recent calls as they are now.
+     *
+     * @param exact whether the worst case is the exact estimate; when it is only an upper bound
+     *     and breaks the tokens or cost limit, the answer is {@link Admission.Recheck}
      */
-    public synchronized Admission admit(RunPolicy policy, long worstTokens, long worstCostNanos, LoopCheck loops,
-        RunCall next) {
+    public synchronized Admission admit(RunPolicy policy, long worstTokens, long worstCostNanos, boolean exact,
+        LoopCheck loops, RunCall next) {
       lastActiveNanos = nanoClock.getAsLong();
       if (stopped) {
         return new Admission.Refused(dev.sluice.error.GatewayError.RunRefused.STOPPED, null, "Run " + id
@@ -225,6 +234,9 @@ public final class RunTracker {
       RunLimits.Breach breach = RunLimits.check(id, policy,
           new RunLimits.Usage(calls, tokens, reservedTokens, costNanos, reservedCostNanos, depth, elapsed),
           worstTokens, worstCostNanos);
+      if (breach != null && !exact && (breach.limit().equals("max_tokens") || breach.limit().equals("max_cost_usd"))) {
+        return new Admission.Recheck();
+      }
       if (breach != null) {
         return new Admission.Refused(dev.sluice.error.GatewayError.RunRefused.LIMIT, breach.limit(), breach.message());
       }
@@ -239,6 +251,11 @@ public final class RunTracker {
       reservedTokens += worstTokens;
       reservedCostNanos += worstCostNanos;
       return new Admission.Admitted(new Reservation(this, worstTokens, worstCostNanos), finding, loopStreak);
+    }
+
+    /** The window of recent calls the loop check sees, oldest first, as it is now. */
+    public synchronized List<RunCall> recent() {
+      return List.copyOf(window);
     }
 
     /** Adds a finished call to the window the loop check sees. */

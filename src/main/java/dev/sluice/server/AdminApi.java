@@ -12,6 +12,7 @@ import dev.sluice.auth.KeySecrets;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
 import dev.sluice.pipeline.Principal;
+import dev.sluice.runs.RunPolicy;
 import dev.sluice.store.ApiKeys.ApiKey;
 import dev.sluice.store.Budgets.Budget;
 import dev.sluice.store.RateLimits.RateLimit;
@@ -110,12 +111,20 @@ final class AdminApi {
   // ---------------------------------------------------------------- keys
 
   ObjectNode createKey(ObjectNode body) {
-    JsonFields f = new JsonFields(body).only("tenant", "name", "models", "expires_at");
+    JsonFields f = new JsonFields(body).only("tenant", "name", "models", "expires_at", "run_policy");
     String tenant = f.requiredString("tenant");
     String name = f.string("name");
     List<String> models = f.strings("models");
     Instant expiresAt = f.instant("expires_at");
+    JsonNode runPolicy = f.object("run_policy");
     f.finish();
+    if (runPolicy != null) {
+      try {
+        RunPolicy.DEFAULT.over((ObjectNode) runPolicy);
+      } catch (IllegalArgumentException e) {
+        throw JsonFields.invalid("Invalid run_policy: " + e.getMessage() + ".", "run_policy");
+      }
+    }
     tenant(tenant);
     Instant now = clock.instant();
     if (expiresAt != null && !expiresAt.isAfter(now)) {
@@ -124,8 +133,11 @@ final class AdminApi {
     String secret = KeySecrets.newSecret();
     ApiKey key = new ApiKey(KeySecrets.newKeyId(), tenant, name == null ? "" : name, KeySecrets.hash(secret),
         KeySecrets.hint(secret), models, now, expiresAt, null);
+    // the policy first: a key never works without the limits it was created with
+    if (runPolicy != null) store.runs().putKeyPolicy(key.id(), runPolicy.toString(), now);
     store.keys().insert(key);
     ObjectNode o = keyJson(key);
+    if (runPolicy != null) o.set("run_policy", runPolicy);
     o.put("key", secret);
     return o;
   }

@@ -156,6 +156,10 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
             runReports(ex).putPolicy(ex.params().get("name"), b))),
         new Endpoint(HttpMethod.GET, "/admin/tenants/{name}/run-policy", x -> admin(x, (api, ex, b) ->
             runReports(ex).getPolicy(ex.params().get("name")))),
+        new Endpoint(HttpMethod.PUT, "/admin/keys/{id}/run-policy", x -> admin(x, (api, ex, b) ->
+            runReports(ex).putKeyPolicy(ex.params().get("id"), b))),
+        new Endpoint(HttpMethod.GET, "/admin/keys/{id}/run-policy", x -> admin(x, (api, ex, b) ->
+            runReports(ex).getKeyPolicy(ex.params().get("id")))),
         new Endpoint(HttpMethod.GET, "/me/runs/{id}", x -> tenantCall(x, (api, ex, tenant) ->
             runReports(ex).show(tenant, ex.params().get("id")))),
         new Endpoint(HttpMethod.GET, "/ui", x -> ui.serve(x.request(), null)),

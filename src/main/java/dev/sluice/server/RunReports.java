@@ -3,6 +3,7 @@ package dev.sluice.server;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Json;
+import dev.sluice.auth.KeyDirectory;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.error.GatewayError;
 import dev.sluice.error.GatewayException;
@@ -10,6 +11,7 @@ import dev.sluice.pipeline.Principal;
 import dev.sluice.runs.RunPolicies;
 import dev.sluice.runs.RunPolicy;
 import dev.sluice.runs.RunTracker;
+import dev.sluice.store.ApiKeys;
 import dev.sluice.store.Runs;
 import dev.sluice.store.Store;
 import dev.sluice.store.UsageRecord;
@@ -23,8 +25,8 @@ import java.util.Optional;
 /**
  * Agent runs through HTTP: the explanation of one run (its calls in order with their model,
  * tokens, cost, cache status, latency and verdicts, and totals that are the sums of its ledger
- * records), the kill switch, and each tenant's run policy. Blocking; the edge runs it on a worker
- * thread after checking who is asking.
+ * records), the kill switch, and each tenant's and key's run policy. Blocking; the edge runs it on
+ * a worker thread after checking who is asking.
  */
 final class RunReports {
   private final Store store;
@@ -157,7 +159,7 @@ final class RunReports {
     requireTenant(tenant);
     RunPolicy effective;
     try {
-      effective = config.runs().over(keys);
+      effective = config.runs().defaults().over(keys);
     } catch (IllegalArgumentException e) {
       throw JsonFields.invalid("Invalid run policy: " + e.getMessage() + ".", null);
     }
@@ -171,11 +173,52 @@ final class RunReports {
     ObjectNode keys = policies.stored(tenant);
     RunPolicy effective;
     try {
-      effective = config.runs().over(keys);
+      effective = config.runs().defaults().over(keys);
     } catch (IllegalArgumentException e) {
-      effective = config.runs();
+      effective = config.runs().defaults();
     }
     return policyJson(tenant, keys, effective);
+  }
+
+  /**
+   * {@code PUT /admin/keys/{id}/run-policy}: replaces the keys a key sets; answers the policy in
+   * force for its calls (the key's keys can only tighten its tenant's policy).
+   */
+  ObjectNode putKeyPolicy(String keyId, ObjectNode keys) {
+    String tenant = requireKey(keyId);
+    try {
+      RunPolicy.DEFAULT.over(keys);
+    } catch (IllegalArgumentException e) {
+      throw JsonFields.invalid("Invalid run policy: " + e.getMessage() + ".", null);
+    }
+    policies.putForKey(keyId, keys, clock.instant());
+    return keyPolicyJson(keyId, tenant, keys);
+  }
+
+  /** {@code GET /admin/keys/{id}/run-policy}: the keys the key sets and the policy in force for its calls. */
+  ObjectNode getKeyPolicy(String keyId) {
+    String tenant = requireKey(keyId);
+    return keyPolicyJson(keyId, tenant, policies.storedForKey(keyId));
+  }
+
+  private ObjectNode keyPolicyJson(String keyId, String tenant, ObjectNode keys) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("key", keyId);
+    o.put("tenant", tenant);
+    o.set("overrides", keys);
+    o.set("effective", policies.effective(tenant, keyId, config.runs().defaults()).toJson());
+    return o;
+  }
+
+  /** The tenant of a key kept in the store or declared in the config; 404 for another id. */
+  private String requireKey(String keyId) {
+    for (GatewayConfig.TenantConfig t : config.tenants()) {
+      for (GatewayConfig.KeyConfig k : t.keys()) {
+        if (KeyDirectory.configuredKeyId(t.name(), k.name()).equals(keyId)) return t.name();
+      }
+    }
+    return store.keys().byId(keyId).map(ApiKeys.ApiKey::tenant).orElseThrow(() ->
+        new GatewayException(new GatewayError.NotFound("No key with id '" + keyId + "'.", "key_not_found")));
   }
 
   private static ObjectNode policyJson(String tenant, ObjectNode keys, RunPolicy effective) {

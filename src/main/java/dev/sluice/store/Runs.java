@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * Agent runs as the store keeps them beside the ledger: each run's place in its tree of sub-runs,
- * whether it was stopped, the run guard's verdicts, and each tenant's run policy. Every run is
+ * whether it was stopped, the run guard's verdicts, and each tenant's and key's run policy. Every run is
  * addressed by (tenant, id); the same id in two tenants is two runs.
  */
 public interface Runs {
@@ -46,4 +46,9 @@ public interface Runs {
   Optional<String> policy(String tenant);
 
   void putPolicy(String tenant, String policyJson, Instant at);
+
+  /** An API key's run policy as JSON text (only the keys it sets), or empty. */
+  Optional<String> keyPolicy(String keyId);
+
+  void putKeyPolicy(String keyId, String policyJson, Instant at);
 }

@@ -167,4 +167,49 @@ class TokenEstimatorTest {
     // With a config price: 162 × 0.10 = 16.2 µ$; 4,096 (no table entry, no limit) × 0.20 = 819.2 µ$.
     assertThat(estimate("llama", "priced", request("llama", "")).worstCaseCost()).contains(Money.parse("0.0008354"));
   }
+
+  @Test
+  void theBoundWithoutTokenizerIsNeverBelowTheExactEstimate() {
+    String tools = ", \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"search\", \"parameters\": {}}}]";
+    JsonNode[] requests = {
+        request("any", ", \"max_tokens\": 100"),
+        request("any", tools),
+        json("{\"messages\": [{\"role\": \"user\", \"content\": \"日本語のテキスト、絵文字 🙂🚀 と ümlauts\"},"
+            + " {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"c1\", \"type\": \"function\","
+            + " \"function\": {\"name\": \"f\", \"arguments\": \"{\\\"q\\\": 1}\"}}]},"
+            + " {\"role\": \"tool\", \"tool_call_id\": \"c1\", \"content\": [{\"type\": \"text\", \"text\": \"ok\"},"
+            + " {\"type\": \"image_url\", \"image_url\": {\"url\": \"data:x\"}}]}]}"),
+        json("{\"max_tokens\": 10, \"messages\": [{\"role\": \"user\", \"content\": \"" + " a".repeat(90_000) + "\"}]}")};
+    for (String model : new String[] {"gpt-4o", "gpt-4", "claude-sonnet-4-20250514", "gemini-2.5-pro", "llama"}) {
+      ModelConfig m = CONFIG.model(model).orElseThrow();
+      for (DeploymentConfig d : m.deployments()) {
+        for (JsonNode r : requests) {
+          Estimate exact = ESTIMATOR.estimate(r, m, d, d.upstreamModelFor(model));
+          Estimate bound = ESTIMATOR.bound(r, m, d, d.upstreamModelFor(model));
+          assertThat(bound.promptTokens()).as(model).isGreaterThanOrEqualTo(exact.promptTokens());
+          assertThat(bound.outputTokens()).isEqualTo(exact.outputTokens());
+          assertThat(bound.worstCaseCost().isPresent()).isEqualTo(exact.worstCaseCost().isPresent());
+          exact.worstCaseCost().ifPresent(c -> assertThat(bound.worstCaseCost().get()).as(model).isGreaterThanOrEqualTo(c));
+        }
+      }
+    }
+    // 90,000 " a" are 90,000 tokens but 180,000 characters: with the margin the bound passes Gemini's
+    // 200,000-token tier while the exact count does not, and the bound is priced at the tier.
+    Estimate exact = estimate("gemini-2.5-pro", null, requests[3]);
+    Estimate bound = ESTIMATOR.bound(requests[3], CONFIG.model("gemini-2.5-pro").orElseThrow(),
+        CONFIG.model("gemini-2.5-pro").orElseThrow().deployments().getFirst(), "gemini-2.5-pro");
+    assertThat(exact.promptTokens()).isLessThan(200_000);
+    assertThat(bound.promptTokens()).isGreaterThan(200_000);
+  }
+
+  @Test
+  void theCompactFormOfJsonIsBoundedWithoutWritingIt() {
+    for (String json : new String[] {"[]", "{}", "\"\"", "1.5e300", "[true,false,null,-12]",
+        "{\"q\":\"caf\u00e9 \\n\\u0001 \\\"x\\\" \ud83d\ude42\",\"n\":{\"k\":[1,{\"\u00fc\":\"\"}]}}"}) {
+      JsonNode n = json(json);
+      assertThat(TokenEstimator.compactBytesBound(n)).as(json)
+          .isGreaterThanOrEqualTo(n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+  }
+
 }

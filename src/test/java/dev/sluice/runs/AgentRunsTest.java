@@ -171,6 +171,23 @@ class AgentRunsTest {
   }
 
   @Test
+  void aCallIsHeldToItsExactWorstCaseWhenItsCheapBoundWouldNotFit() {
+    // " a" is one token and two characters. 2,000 of them: exact worst case (2,007 + 25% for a
+    // model without a tokenizer of its own) 2,509 prompt + 10 output tokens = $0.002529; the bound
+    // without a tokenizer (three tokens per character) is about six times that, past the $0.004
+    // limit. The exact figure decides.
+    start("runs: {max_cost_usd: 0.004}\n");
+
+    assertThat(call("long-prompts", " a".repeat(2_000)).status()).isEqualTo(200);
+
+    TestGateway.Response refused = call("long-prompts", " a".repeat(4_000));
+    assertThat(refused.status()).isEqualTo(429);
+    assertThat(refused.error().get("param").asText()).isEqualTo("max_cost_usd");
+    assertThat(refused.error().get("message").asText()).as("the exact worst case, not the bound")
+        .contains("could cost up to $0.005029");
+  }
+
+  @Test
   void aRunIsNamedByHeaderByMetadataRunIdOrByTheTraceIdOfTraceparent() {
     start("runs: {max_calls: 1}\n");
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -302,6 +319,82 @@ class AgentRunsTest {
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.error().get("message").asText()).contains("max_calls_per_day");
     assertThat(sluice.put("/admin/tenants/nobody/run-policy", "{}", AS_ADMIN).status()).isEqualTo(404);
+  }
+
+  @Test
+  void aKeysRunPolicyAppliesToTheCallsMadeWithThatKeyOnly() {
+    start("runs: {max_calls: 50}\n");
+    sluice.post("/admin/tenants", "{\"name\":\"acme\"}", AS_ADMIN);
+    JsonNode ci = createKey("{\"tenant\":\"acme\",\"name\":\"ci\",\"run_policy\":{\"max_calls\":2}}");
+    JsonNode dev = createKey("{\"tenant\":\"acme\",\"name\":\"dev\"}");
+    assertThat(ci.at("/run_policy/max_calls").asLong()).isEqualTo(2);
+
+    for (int i = 0; i < 2; i++) assertThat(callWith(ci, "ci-run", "step " + i).status()).isEqualTo(200);
+    TestGateway.Response third = callWith(ci, "ci-run", "step 2");
+    assertThat(third.status()).isEqualTo(429);
+    assertThat(third.error().get("param").asText()).isEqualTo("max_calls");
+    assertThat(third.error().get("message").asText()).contains("limit of 2 calls");
+    for (int i = 0; i < 3; i++) {
+      assertThat(callWith(dev, "dev-run", "step " + i).status()).as("the other key keeps its tenant's 50").isEqualTo(200);
+    }
+
+    TestGateway.Response put = sluice.put("/admin/keys/" + dev.get("id").asText() + "/run-policy",
+        "{\"max_calls\": 1}", AS_ADMIN);
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(put.json().get("tenant").asText()).isEqualTo("acme");
+    assertThat(put.json().at("/effective/max_calls").asLong()).isEqualTo(1);
+    assertThat(callWith(dev, "dev-run-2", "a").status()).isEqualTo(200);
+    assertThat(callWith(dev, "dev-run-2", "b").status()).as("set through the admin API, in force at once").isEqualTo(429);
+    assertThat(callWith(ci, "ci-run-2", "a").status()).isEqualTo(200);
+    assertThat(callWith(ci, "ci-run-2", "b").status()).isEqualTo(200);
+
+    assertThat(sluice.put("/admin/keys/key_nope/run-policy", "{}", AS_ADMIN).status()).isEqualTo(404);
+    TestGateway.Response bad = sluice.put("/admin/keys/" + dev.get("id").asText() + "/run-policy",
+        "{\"max_calls\": 0}", AS_ADMIN);
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.error().get("message").asText()).contains("max_calls");
+    TestGateway.Response badAtCreation = sluice.post("/admin/keys", "{\"tenant\":\"acme\",\"run_policy\":{\"loops\":{\"verdict\":\"ignore\"}}}", AS_ADMIN);
+    assertThat(badAtCreation.status()).isEqualTo(400);
+    assertThat(badAtCreation.error().get("param").asText()).isEqualTo("run_policy");
+  }
+
+  @Test
+  void aKeysRunPolicyCanTightenItsTenantsButNeverLoosenIt() {
+    start("runs: {max_calls: 50}\n");
+    sluice.post("/admin/tenants", "{\"name\":\"acme\"}", AS_ADMIN);
+    assertThat(sluice.put("/admin/tenants/acme/run-policy", "{\"max_calls\": 2}", AS_ADMIN).status()).isEqualTo(200);
+    JsonNode loose = createKey("{\"tenant\":\"acme\",\"run_policy\":{\"max_calls\":10,\"max_depth\":1,"
+        + "\"loops\":{\"verdict\":\"warn\"}}}");
+
+    for (int i = 0; i < 2; i++) assertThat(callWith(loose, "r", "step " + i).status()).isEqualTo(200);
+    TestGateway.Response third = callWith(loose, "r", "step 2");
+    assertThat(third.status()).as("the key's 10 cannot raise the tenant's 2").isEqualTo(429);
+    assertThat(third.error().get("message").asText()).contains("limit of 2 calls");
+
+    JsonNode policy = admin("/admin/keys/" + loose.get("id").asText() + "/run-policy");
+    assertThat(policy.at("/overrides/max_calls").asLong()).isEqualTo(10);
+    assertThat(policy.at("/effective/max_calls").asLong()).isEqualTo(2);
+    assertThat(policy.at("/effective/max_depth").asLong()).as("a tighter key value holds").isEqualTo(1);
+    assertThat(policy.at("/effective/loops/verdict").asText()).as("warn is milder than the tenant's stop").isEqualTo("stop");
+
+    TestGateway.Response deep = sluice.post("/v1/chat/completions", body("m", "sub"), "authorization",
+        "Bearer " + loose.get("key").asText(), "X-Sluice-Run", "child", "X-Sluice-Parent-Run", "grand-parent-child");
+    assertThat(deep.status()).isEqualTo(200);
+    TestGateway.Response deeper = sluice.post("/v1/chat/completions", body("m", "sub"), "authorization",
+        "Bearer " + loose.get("key").asText(), "X-Sluice-Run", "grandchild", "X-Sluice-Parent-Run", "child");
+    assertThat(deeper.status()).isEqualTo(429);
+    assertThat(deeper.error().get("param").asText()).isEqualTo("max_depth");
+  }
+
+  private JsonNode createKey(String json) {
+    TestGateway.Response key = sluice.post("/admin/keys", json, AS_ADMIN);
+    assertThat(key.status()).as(key.body()).isEqualTo(200);
+    return key.json();
+  }
+
+  private TestGateway.Response callWith(JsonNode key, String run, String message) {
+    return sluice.post("/v1/chat/completions", body("m", message), "authorization", "Bearer " + key.get("key").asText(),
+        "X-Sluice-Run", run);
   }
 
   private String tenantKey(String tenant) {

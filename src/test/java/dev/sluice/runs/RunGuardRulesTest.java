@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The run guard's pure rules: limits, the minimal loop check, tightening headers, delays, reply assembly. */
+/** The run guard's pure rules: limits, the minimal loop check, tightening headers and key policies, delays, reply assembly. */
 class RunGuardRulesTest {
   static final RunPolicy POLICY = new RunPolicy(10, 1_000, Money.NANOS_PER_USD, Duration.ofMinutes(5), 2,
       RunPolicy.LoopVerdict.STOP, 3);
@@ -86,6 +86,50 @@ class RunGuardRulesTest {
         .hasMessageContaining("max_call");
     assertThatThrownBy(() -> RunPolicy.DEFAULT.over(Json.MAPPER.createObjectNode().put("max_wall_time", "soon")))
         .hasMessageContaining("max_wall_time");
+  }
+
+  @Test
+  void aKeyPolicyTightensEachKeyItSetsAndLoosensNone() {
+    ObjectNode keys = Json.MAPPER.createObjectNode().put("max_calls", 1_000).put("max_cost_usd", 0.5)
+        .put("max_wall_time", "1h").put("max_depth", 1);
+    keys.putObject("loops").put("verdict", "warn").put("repeat_threshold", 2);
+
+    RunPolicy p = POLICY.tightenedBy(keys);
+
+    assertThat(p.maxCalls()).as("looser: the tenant's").isEqualTo(10);
+    assertThat(p.maxCostNanos()).isEqualTo(500_000_000);
+    assertThat(p.maxWallTime()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(p.maxDepth()).isEqualTo(1);
+    assertThat(p.loopVerdict()).as("warn is milder than stop").isEqualTo(RunPolicy.LoopVerdict.STOP);
+    assertThat(p.repeatThreshold()).isEqualTo(2);
+    assertThat(p.maxTokens()).as("not set: the tenant's").isEqualTo(1_000);
+    ObjectNode slow = Json.MAPPER.createObjectNode();
+    slow.putObject("loops").put("verdict", "slow");
+    RunPolicy warning = new RunPolicy(10, 1_000, 1, Duration.ofMinutes(5), 2, RunPolicy.LoopVerdict.WARN, 3);
+    assertThat(warning.tightenedBy(slow).loopVerdict()).isEqualTo(RunPolicy.LoopVerdict.SLOW);
+  }
+
+  @Test
+  void theAssistantMessageIsReadFromACompletionWithoutParsingTheRest() {
+    String completion = "{\"usage\":{\"prompt_tokens\":1,\"details\":{\"cached\":[1,2,{\"x\":\"message\"}]}},"
+        + "\"id\":\"c\",\"choices\":[{\"index\":0,\"logprobs\":{\"content\":[{\"token\":\"message\"}]},"
+        + "\"message\":{\"role\":\"assistant\",\"content\":\"hi \\\"there\\\"\",\"tool_calls\":[{\"id\":\"t\","
+        + "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}},{\"index\":1,\"message\":{\"content\":\"other\"}}]}";
+    dev.sluice.pipeline.Served served = null;
+    var fromBytes = new dev.sluice.pipeline.Reply.Complete(dev.sluice.api.JsonBody.ofBytes(
+        io.vertx.core.buffer.Buffer.buffer(completion)), served);
+    var parsed = dev.sluice.api.JsonBody.ofBytes(io.vertx.core.buffer.Buffer.buffer(completion));
+    parsed.tree();
+
+    ObjectNode message = RunGuardStage.assistantMessage(fromBytes);
+
+    assertThat(message).isEqualTo(parsed.tree().at("/choices/0/message"));
+    assertThat(message.get("content").asText()).isEqualTo("hi \"there\"");
+    assertThat(RunGuardStage.assistantMessage(new dev.sluice.pipeline.Reply.Complete(parsed, served))).isEqualTo(message);
+    assertThat(RunGuardStage.assistantMessage(new dev.sluice.pipeline.Reply.Complete(dev.sluice.api.JsonBody.ofBytes(
+        io.vertx.core.buffer.Buffer.buffer("{\"choices\":[]}")), served))).isNull();
+    assertThat(RunGuardStage.assistantMessage(new dev.sluice.pipeline.Reply.Complete(dev.sluice.api.JsonBody.ofBytes(
+        io.vertx.core.buffer.Buffer.buffer("not json")), served))).isNull();
   }
 
   @Test

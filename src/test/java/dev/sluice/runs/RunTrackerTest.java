@@ -60,7 +60,7 @@ class RunTrackerTest {
       List<CompletableFuture<Void>> all = new java.util.ArrayList<>();
       for (int i = 0; i < 200; i++) {
         all.add(CompletableFuture.runAsync(() -> {
-          if (run.admit(TEN_CALLS, 100, 1_000, NO_LOOPS, RunCall.next(request("x"))) instanceof RunTracker.Admission.Admitted a) {
+          if (run.admit(TEN_CALLS, 100, 1_000, true, NO_LOOPS, RunCall.next(request("x"))) instanceof RunTracker.Admission.Admitted a) {
             admitted.incrementAndGet();
             a.reservation().settle(50, 500);
           }
@@ -92,7 +92,7 @@ class RunTrackerTest {
   void aRunThatGoesIdleIsReportedAsOneAgentInvocation() {
     RunTracker.Run run = tracker.run("acme", "agent", null).await();
     for (int i = 0; i < 3; i++) {
-      var a = (RunTracker.Admission.Admitted) run.admit(TEN_CALLS, 10, 10, NO_LOOPS, RunCall.next(request("q" + i)));
+      var a = (RunTracker.Admission.Admitted) run.admit(TEN_CALLS, 10, 10, true, NO_LOOPS, RunCall.next(request("q" + i)));
       ObjectNode reply = Json.MAPPER.createObjectNode().put("role", "assistant");
       if (i == 0) reply.putArray("tool_calls").add(Json.MAPPER.createObjectNode()).add(Json.MAPPER.createObjectNode());
       run.record(new RunCall(request("q" + i), reply, 200, null));

@@ -23,13 +23,13 @@ class RunsConfigTest {
 
   @Test
   void withoutARunsSectionTheDocumentedDefaultsApply() {
-    assertThat(parse(MODELS).runs()).isEqualTo(new RunPolicy(200, 2_000_000, 10_000_000_000L, Duration.ofHours(1), 4,
-        RunPolicy.LoopVerdict.STOP, 3));
+    assertThat(parse(MODELS).runs()).isEqualTo(new RunsConfig(new RunPolicy(200, 2_000_000, 10_000_000_000L,
+        Duration.ofHours(1), 4, RunPolicy.LoopVerdict.STOP, 3), RunsConfig.LoopSimilarity.LEXICAL));
   }
 
   @Test
   void everyKeyIsRead() {
-    RunPolicy p = parse("""
+    RunsConfig p = parse("""
         runs:
           max_calls: 50
           max_tokens: 100000
@@ -39,10 +39,13 @@ class RunsConfigTest {
           loops:
             verdict: slow
             repeat_threshold: 4
+            similarity: minilm
         """ + MODELS).runs();
 
-    assertThat(p).isEqualTo(new RunPolicy(50, 100_000, 2_500_000_000L, Duration.ofMinutes(15), 2,
-        RunPolicy.LoopVerdict.SLOW, 4));
+    assertThat(p).isEqualTo(new RunsConfig(new RunPolicy(50, 100_000, 2_500_000_000L, Duration.ofMinutes(15), 2,
+        RunPolicy.LoopVerdict.SLOW, 4), RunsConfig.LoopSimilarity.MINILM));
+    assertThat(parse("runs: {loops: {similarity: off}}\n" + MODELS).runs().similarity())
+        .isEqualTo(RunsConfig.LoopSimilarity.OFF);
   }
 
   @Test
@@ -51,11 +54,12 @@ class RunsConfigTest {
         runs:
           max_calls: many
           max_depht: 2
-          loops: {verdict: panic}
+          loops: {verdict: panic, similarity: bert}
         """ + MODELS));
 
     assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 2").contains("runs.max_calls"))
         .anySatisfy(p -> assertThat(p).contains("line 3").contains("runs.max_depht"))
-        .anySatisfy(p -> assertThat(p).contains("runs.loops.verdict").contains("warn, slow, stop"));
+        .anySatisfy(p -> assertThat(p).contains("runs.loops.verdict").contains("warn, slow, stop"))
+        .anySatisfy(p -> assertThat(p).contains("runs.loops.similarity").contains("minilm, lexical, off"));
   }
 }

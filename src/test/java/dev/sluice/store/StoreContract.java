@@ -644,6 +644,17 @@ abstract class StoreContract {
     assertThat(store.runs().policy("globex")).isEmpty();
   }
 
+  @Test
+  void aKeysRunPolicyIsReplacedWholeAndKeptApartFromItsTenants() {
+    assertThat(store.runs().keyPolicy("key_a")).isEmpty();
+    store.runs().putKeyPolicy("key_a", "{\"max_calls\":5}", NOW);
+    store.runs().putKeyPolicy("key_a", "{\"max_depth\":2}", NOW.plusSeconds(1));
+
+    assertThat(store.runs().keyPolicy("key_a")).contains("{\"max_depth\":2}");
+    assertThat(store.runs().keyPolicy("key_b")).isEmpty();
+    assertThat(store.runs().policy("key_a")).as("not a tenant's").isEmpty();
+  }
+
   // --- helpers
 
   Row totals(Instant from, Instant to) {

@@ -1,14 +1,18 @@
 package dev.sluice.runs.loop;
 
+import dev.sluice.provider.local.Embedder;
 import dev.sluice.runs.LoopCheck;
 import dev.sluice.runs.LoopFinding;
 import dev.sluice.runs.RunCall;
+import dev.sluice.runs.RunsConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The loop check: decides from a run's recent calls whether the next one continues a loop. A pure
@@ -55,7 +59,9 @@ import java.util.Optional;
  *
  * <p>Cost: steps are lazy, so a call's tail is read only when a check gets to it: typically the
  * last three or four calls' tails, plus a comparison of each window call's length and opening
- * with the next one's; with similarity on, at most {@code 2 (K - 1)} similarity calls.
+ * with the next one's; with similarity on, at most {@code 2 (K - 1)} similarity calls. Each thread
+ * keeps the steps of the calls it saw lately, so in a run's steady state only the next call's
+ * request is read. The results never depend on what is kept.
  * With MiniLM, the similarity is a {@link VectorSimilarity} over vectors computed beforehand, off the
  * event loop, by {@link EmbeddingLoopCheck}.
  */
@@ -87,6 +93,25 @@ public final class LoopDetector implements LoopCheck {
     return lexical(LoopSettings.DEFAULT.withRepeatThreshold(k).withSimilarity(true, LexicalSimilarity.THRESHOLD));
   }
 
+  /**
+   * The run guard's loop check for each repeat threshold K, by {@code runs.loops.similarity}: the
+   * default settings with that K and near-duplicates by MiniLM ({@link EmbeddingLoopCheck}, keeping
+   * up to {@value #GATEWAY_VECTORS} texts' vectors), by spelling ({@link #forThreshold}), or none.
+   *
+   * @param embedder the in-process embedder, asked for only with MiniLM
+   */
+  public static IntFunction<LoopCheck> forGateway(RunsConfig.LoopSimilarity similarity, Supplier<Embedder> embedder) {
+    return switch (similarity) {
+      case MINILM -> k -> new EmbeddingLoopCheck(LoopSettings.DEFAULT.withRepeatThreshold(k), embedder, GATEWAY_VECTORS);
+      case LEXICAL -> LoopDetector::forThreshold;
+      case OFF -> k -> new LoopDetector(LoopSettings.DEFAULT.withRepeatThreshold(k)
+          .withSimilarity(false, LoopSettings.DEFAULT.similarityThreshold()), null);
+    };
+  }
+
+  /** Vectors the gateway's MiniLM check keeps: about 15 MiB, the last few turns of some 1,500 runs. */
+  static final int GATEWAY_VECTORS = 10_000;
+
   public LoopSettings settings() {
     return settings;
   }
@@ -100,16 +125,42 @@ public final class LoopDetector implements LoopCheck {
   List<Step> steps(List<RunCall> history, RunCall next) {
     int from = Math.max(0, history.size() - settings.window());
     List<Step> steps = new ArrayList<>(history.size() - from + 1);
-    for (int i = from; i < history.size(); i++) steps.add(Step.of(history.get(i)));
-    steps.add(Step.of(next));
+    Step[] kept = KEPT.get();
+    for (int i = from; i < history.size(); i++) steps.add(step(kept, history.get(i)));
+    steps.add(step(kept, next));
     return steps;
+  }
+
+  /**
+   * Each thread keeps the steps of the calls it inspected lately, by the identity of their
+   * requests: a call's step is a function of the call alone (its request and status never change),
+   * and a call is inspected as the next one and then stays in a run's window for 20 inspections,
+   * so its messages are read and its tail built once, not on every inspection. Per thread, because a step computes its parts lazily and is not
+   * thread-safe; a run inspected on another thread builds its own. At most {@value #KEPT_STEPS}
+   * per thread; a newer call takes the slot of an older one.
+   */
+  private static final int KEPT_STEPS = 64;
+
+  private static final ThreadLocal<Step[]> KEPT = ThreadLocal.withInitial(() -> new Step[KEPT_STEPS]);
+
+  private static Step step(Step[] kept, RunCall call) {
+    int slot = System.identityHashCode(call.request()) & (KEPT_STEPS - 1);
+    Step s = kept[slot] == null ? null : kept[slot].reusedFor(call);
+    if (s == null) s = Step.of(call);
+    kept[slot] = s;
+    return s;
+  }
+
+  /** The last K model turns of the next call's conversation: the ones the near-duplicate check compares. */
+  List<Step> lastTurns(List<Step> steps) {
+    List<Step> turns = modelTurns(steps);
+    return turns.subList(Math.max(0, turns.size() - settings.repeatThreshold()), turns.size());
   }
 
   /** The texts that the near-duplicate check may compare for these steps (what to embed beforehand). */
   List<String> textsToCompare(List<Step> steps) {
-    List<Step> turns = modelTurns(steps);
     List<String> out = new ArrayList<>();
-    for (Step s : turns.subList(Math.max(0, turns.size() - settings.repeatThreshold()), turns.size())) {
+    for (Step s : lastTurns(steps)) {
       out.add(s.output());
       out.add(s.input());
     }

@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * a tool result is tied to the call it answers by that call's signature instead.
  *
  * <p>Lazy: the tail is read only when a check asks for it (most checks stop at the last few calls),
- * and openings are compared in place. Fingerprints are canonical texts compared for equality. One
- * instance lives for one inspection, on one thread.
+ * and openings are compared in place. Fingerprints are canonical texts compared for equality. Not
+ * thread-safe: an instance is used on one thread (the detector keeps each thread's steps of the
+ * calls it saw lately, so a call is reduced once however many inspections see it).
  */
 final class Step {
 
@@ -55,6 +56,8 @@ final class Step {
   private String output;
   private String input;
   private List<ToolUse> uses;
+  private Step conversationComparedWith; // every check compares with the next call: keep the last answer
+  private boolean sameConversationAsCompared;
 
   private Step(RunCall call) {
     this.call = call;
@@ -68,8 +71,31 @@ final class Step {
     this.openingEnd = last < 0 ? n : first;
   }
 
+  /** The same request answered otherwise: what was read of the request is kept, not read again. */
+  private Step(Step read, RunCall call) {
+    this.call = call;
+    this.messages = read.messages;
+    this.n = read.n;
+    this.lastAssistant = read.lastAssistant;
+    this.openingEnd = read.openingEnd;
+    this.tail = read.tail;
+    this.output = read.output;
+    this.input = read.input;
+    this.uses = read.uses;
+  }
+
   static Step of(RunCall call) {
     return new Step(call);
+  }
+
+  /**
+   * The step of {@code call}: this one when it is of that very call, a step sharing what this one
+   * read when the call carries the very same request object (a call about to be made, then the
+   * same call answered), or null.
+   */
+  Step reusedFor(RunCall c) {
+    if (call == c) return this;
+    return call.request() == c.request() ? new Step(this, c) : null;
   }
 
   /** Whether the request starts a conversation (holds no assistant message). */
@@ -90,7 +116,16 @@ final class Step {
 
   /** Whether both calls belong to the same conversation (equal openings). */
   boolean sameConversation(Step o) {
+    if (o != conversationComparedWith) {
+      conversationComparedWith = o;
+      sameConversationAsCompared = sameOpening(o);
+    }
+    return sameConversationAsCompared;
+  }
+
+  private boolean sameOpening(Step o) {
     if (openingEnd != o.openingEnd) return false;
+    if (messages == o.messages) return true;
     for (int i = 0; i < openingEnd; i++) {
       JsonNode a = messages.get(i);
       JsonNode b = o.messages.get(i);
@@ -147,14 +182,9 @@ final class Step {
     JsonNode assistant = messages.get(lastAssistant);
     Map<String, String> signatureById = new HashMap<>();
     List<String> signatures = new ArrayList<>();
-    StringBuilder out = new StringBuilder(text(assistant.path("content")));
-    for (JsonNode tc : assistant.path("tool_calls")) {
-      String sig = signature(tc.path("function"));
-      signatures.add(sig);
-      signatureById.put(tc.path("id").asText(), sig);
-      if (!out.isEmpty()) out.append('\n');
-      out.append(sig);
-    }
+    StringBuilder out = output(assistant, signatures);
+    int s = 0;
+    for (JsonNode tc : assistant.path("tool_calls")) signatureById.put(tc.path("id").asText(), signatures.get(s++));
     Map<String, String> resultById = new HashMap<>();
     StringBuilder in = new StringBuilder();
     StringBuilder t = new StringBuilder(out).append('\u0000');
@@ -181,6 +211,25 @@ final class Step {
     output = out.toString();
     input = in.toString();
     uses = List.copyOf(u);
+  }
+
+  /**
+   * What an assistant message did, as {@link #output()} shows it for the call whose request ends
+   * with it: its text, then one line per tool call.
+   */
+  static String outputOf(JsonNode assistantMessage) {
+    return output(assistantMessage, new ArrayList<>()).toString();
+  }
+
+  private static StringBuilder output(JsonNode assistant, List<String> signatures) {
+    StringBuilder out = new StringBuilder(text(assistant.path("content")));
+    for (JsonNode tc : assistant.path("tool_calls")) {
+      String sig = signature(tc.path("function"));
+      signatures.add(sig);
+      if (!out.isEmpty()) out.append('\n');
+      out.append(sig);
+    }
+    return out;
   }
 
   /** Tool name and canonical arguments: {@code search {"q":"x"}}. */

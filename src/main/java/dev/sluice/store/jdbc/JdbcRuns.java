@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Runs, verdicts and run policies. Opening and stopping a run are single statements that let the
+ * Runs, verdicts and run policies (of tenants and of keys). Opening and stopping a run are single statements that let the
  * database's key decide between concurrent writers ({@code ON CONFLICT}), so replicas agree on a
  * run's start, depth and stop time.
  */
@@ -73,6 +73,20 @@ final class JdbcRuns implements Runs {
         "INSERT INTO run_policies (tenant, policy, updated_at) VALUES (?, ?, ?) "
             + "ON CONFLICT (tenant) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at",
         tenant, policyJson, at);
+  }
+
+  @Override
+  public Optional<String> keyPolicy(String keyId) {
+    return jdbc.queryOne("read the run policy of key " + keyId,
+        "SELECT policy FROM key_run_policies WHERE key_id = ?", rs -> rs.getString("policy"), keyId);
+  }
+
+  @Override
+  public void putKeyPolicy(String keyId, String policyJson, Instant at) {
+    jdbc.change("set the run policy of key " + keyId,
+        "INSERT INTO key_run_policies (key_id, policy, updated_at) VALUES (?, ?, ?) "
+            + "ON CONFLICT (key_id) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at",
+        keyId, policyJson, at);
   }
 
   private Run run(ResultSet rs) throws SQLException {
