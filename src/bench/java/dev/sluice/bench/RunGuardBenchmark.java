@@ -49,7 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * What tracking an agent run adds to a call: the run guard stage on a call of a run (policy,
  * worst-case estimate, limits and reservation, the gateway's loop detector over a full window,
  * the reply parsed and recorded, the reservation settled) against the same stage on a call that
- * names no run. The rest of the pipeline answers at once, so only the guard is measured.
+ * names no run. The rest of the pipeline answers at once, so only the guard is measured. The
+ * {@code ...LongRun...} rows do the same for calls of one coding agent whose conversation grows to
+ * 130 messages (about 35 KB), with and without the near-duplicate check.
  *
  * <pre>bench/jmh.sh RunGuardBenchmark</pre>
  */
