@@ -87,13 +87,13 @@ public final class CascadeEvaluation {
       progress.printf("training on %,d prompts, evaluating on the other %,d%n", train.size(), test.size());
       progress.flush();
       router = RouterTraining.train(MiniLm.NAME, train.stream().map(prompts::get).toList(),
-          train.stream().map(vectors::get).toList(), RouterTraining.DEFAULT_K, seed);
+          train.stream().map(vectors::get).toList(), seed, progress);
       description = "router trained on " + train.size() + " prompts (seed " + seed + "), evaluated on the other "
           + test.size() + " of " + data;
     }
     List<LabelledPrompt> evaluated = test.stream().map(prompts::get).toList();
     double[] scores = new double[test.size()];
-    for (int j = 0; j < test.size(); j++) scores[j] = router.score(vectors.get(test.get(j)));
+    for (int j = 0; j < test.size(); j++) scores[j] = router.score(evaluated.get(j).prompt(), vectors.get(test.get(j)));
     return evaluate(description, evaluated, scores, router.defaultThreshold(), costs(evaluated));
   }
 

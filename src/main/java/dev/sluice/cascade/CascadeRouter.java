@@ -2,6 +2,7 @@ package dev.sluice.cascade;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,77 +10,89 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
 /**
- * A trained cascade router: from a prompt's embedding, a score that estimates how much the strong
- * model would gain over the cheap one on that prompt: the mean target of the {@code k} most similar
- * training prompts, a target being the strong model's gain on that prompt (1 when only it answered
- * correctly, -1 when only the cheap one did, else 0) blended with the mean gain of the prompt's
- * source (see {@link RouterTraining}). Prompts scoring at or above the threshold go to the strong model; a higher
- * threshold sends fewer calls there, saving cost and losing quality.
+ * A trained cascade router: from a prompt and its embedding, a score that estimates how many more
+ * correct answers the strong model gives than the cheap one on that prompt, {@code P(strong right)
+ * - P(cheap right)}, between -1 and 1. Prompts scoring at or above the threshold go to the strong
+ * model; a higher threshold sends fewer calls there, saving cost and losing quality.
+ *
+ * <p>Each probability comes from a logistic regression (see {@link RouterTraining}) over:
+ * <ul>
+ *   <li>the prompt's probable source ({@link SourceCentroids}; for MMLU, its subject), since how
+ *       often each model is right depends mostly on the subject;
+ *   <li>the prompt's shape ({@link PromptShape}), standardised, and its products with the source
+ *       probabilities, since what length or digits mean differs by subject;
+ * </ul>
+ * and is then moved by the prompt's near duplicates in the training data ({@link NearDuplicates}).
+ * Scoring costs a few dozen microseconds: one dot product per source, and a scan of 128-bit
+ * sketches.
  *
  * <p>The file ({@code sluice router train --out FILE}) is JSON:
  * <pre>
- * { "format": "sluice-cascade-router", "version": 1,
+ * { "format": "sluice-cascade-router", "version": 2,
  *   "embedding_model": "all-minilm-l6-v2", "dimensions": 384, "input_chars": 1000,
  *   "default_threshold": 0.08,
- *   "classifier": { "type": "knn", "k": 50, "count": N,
- *                   "vectors": base64 of N*dimensions signed bytes (component * 127, rounded),
- *                   "targets": base64 of N little-endian float32, one per training prompt },
+ *   "classifier": { "type": "source-logistic",
+ *     "sources": [names], "source_temperature": 10.0,
+ *     "source_centroids": base64 of sources*dimensions little-endian float32,
+ *     "shape_features": [names], "shape_mean": [...], "shape_scale": [...],
+ *     "strong_weights": [...], "cheap_weights": [...],   (1 + sources + shapes + sources*shapes each)
+ *     "near_duplicates": { "count": N, "similarity": 0.99, "prior_weight": 1.0, "sketch_seed": S,
+ *       "vectors": base64 of N*dimensions signed bytes (component * 127, rounded),
+ *       "sketches": base64 of N*2 little-endian int64,
+ *       "strong_residuals": base64 of N little-endian float32, "cheap_residuals": likewise } },
+ *   "training": { how the hyper-parameters were chosen },
  *   "trained_on": { "prompts": N, "cheap_accuracy": 0.68, "strong_accuracy": 0.81 } }
  * </pre>
- * Vectors are stored at 8 bits per component: the cosine similarities that rank neighbours change
- * by well under 1%, and the file is a quarter of the size of floats.
+ * Version 1 files (nearest neighbours only) are refused with a request to train again.
  *
  * <p>Immutable and thread-safe.
  */
 public final class CascadeRouter {
   public static final String FORMAT = "sluice-cascade-router";
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
+  static final String TYPE = "source-logistic";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String embeddingModel;
   private final int dimensions;
-  private final int k;
-  private final byte[] vectors;
-  private final float[] targets;
+  private final SourceCentroids sources;
+  private final double[] shapeMean;
+  private final double[] shapeScale;
+  private final double[] strongWeights;
+  private final double[] cheapWeights;
+  private final NearDuplicates duplicates;
   private final double defaultThreshold;
+  private final JsonNode training;
   private final JsonNode trainedOn;
 
-  CascadeRouter(String embeddingModel, int dimensions, int k, byte[] vectors, float[] targets, double defaultThreshold,
-      JsonNode trainedOn) {
-    if (targets.length == 0) throw new IllegalArgumentException("a router needs at least one training prompt");
-    if (vectors.length != targets.length * dimensions) {
-      throw new IllegalArgumentException("the router holds " + vectors.length + " vector bytes for " + targets.length
-          + " prompts of " + dimensions + " dimensions");
+  CascadeRouter(String embeddingModel, int dimensions, SourceCentroids sources, double[] shapeMean,
+      double[] shapeScale, double[] strongWeights, double[] cheapWeights, NearDuplicates duplicates,
+      double defaultThreshold, JsonNode training, JsonNode trainedOn) {
+    int features = featureCount(sources.size());
+    if (shapeMean.length != PromptShape.NAMES.length || shapeScale.length != PromptShape.NAMES.length) {
+      throw new IllegalArgumentException("expected " + PromptShape.NAMES.length + " shape means and scales");
     }
-    if (k < 1) throw new IllegalArgumentException("k must be at least 1, got " + k);
+    if (strongWeights.length != features || cheapWeights.length != features) {
+      throw new IllegalArgumentException(sources.size() + " sources need " + features + " weights per model, got "
+          + strongWeights.length + " and " + cheapWeights.length);
+    }
     this.embeddingModel = embeddingModel;
     this.dimensions = dimensions;
-    this.k = Math.min(k, targets.length);
-    this.vectors = vectors;
-    this.targets = targets;
+    this.sources = sources;
+    this.shapeMean = shapeMean;
+    this.shapeScale = shapeScale;
+    this.strongWeights = strongWeights;
+    this.cheapWeights = cheapWeights;
+    this.duplicates = duplicates;
     this.defaultThreshold = defaultThreshold;
+    this.training = training;
     this.trainedOn = trainedOn;
-  }
-
-  /** Builds a router from training prompts' unit vectors and their targets (see {@link RouterTraining}). */
-  static CascadeRouter of(String embeddingModel, List<float[]> unitVectors, float[] targets, int k,
-      double defaultThreshold, JsonNode trainedOn) {
-    int dims = unitVectors.getFirst().length;
-    byte[] v = new byte[unitVectors.size() * dims];
-    for (int i = 0; i < unitVectors.size(); i++) {
-      float[] u = unitVectors.get(i);
-      for (int d = 0; d < dims; d++) v[i * dims + d] = quantize(u[d]);
-    }
-    return new CascadeRouter(embeddingModel, dims, k, v, targets.clone(), defaultThreshold, trainedOn);
-  }
-
-  private static byte quantize(float x) {
-    return (byte) Math.max(-127, Math.min(127, Math.round(x * 127f)));
   }
 
   /** The embedding model whose vectors {@link #score} expects. */
@@ -96,65 +109,61 @@ public final class CascadeRouter {
     return defaultThreshold;
   }
 
-  /** What of a prompt the router reads: the text given to the embedding model, at training and at request time. */
+  NearDuplicates nearDuplicates() {
+    return duplicates;
+  }
+
+  /** How the hyper-parameters were chosen, as written in the file. */
+  public JsonNode training() {
+    return training;
+  }
+
+  /** What of a prompt the router embeds: the text given to the embedding model, at training and at request time. */
   public static String input(String prompt) {
     return PromptEmbedder.embeddable(prompt);
   }
 
   /**
-   * The predicted gain of the strong model on a prompt, between -1 and 1: the mean gain of the
-   * {@code k} training prompts most similar to it (by cosine similarity). Pure; about a millisecond
-   * per thousand training prompts, so callers on an event loop run it elsewhere.
+   * The predicted gain of the strong model on a prompt, between -1 and 1: {@code P(strong right) -
+   * P(cheap right)}. {@code prompt} is the whole text (its shape is measured on all of it),
+   * {@code embedding} the unit vector of {@link #input}. Pure and cheap (tens of microseconds).
    */
-  public double score(float[] embedding) {
+  public double score(String prompt, float[] embedding) {
     if (embedding.length != dimensions) {
       throw new IllegalArgumentException("expected a vector of " + dimensions + " dimensions, got " + embedding.length);
     }
-    int n = targets.length;
-    // The k best similarities so far, kept as a min-heap by hand: n is thousands, k tens.
-    float[] best = new float[k];
-    int[] bestIndex = new int[k];
-    int filled = 0;
-    for (int i = 0; i < n; i++) {
-      float dot = 0;
-      int base = i * dimensions;
-      for (int d = 0; d < dimensions; d++) dot += embedding[d] * vectors[base + d];
-      if (filled < k) {
-        best[filled] = dot;
-        bestIndex[filled] = i;
-        filled++;
-        if (filled == k) heapify(best, bestIndex);
-      } else if (dot > best[0]) {
-        best[0] = dot;
-        bestIndex[0] = i;
-        siftDown(best, bestIndex, 0, k);
-      }
-    }
-    double sum = 0;
-    for (int j = 0; j < filled; j++) sum += targets[bestIndex[j]];
-    return sum / filled;
+    double[] x = features(sources.posterior(embedding), standardised(PromptShape.of(prompt), shapeMean, shapeScale));
+    NearDuplicates.Shift shift = duplicates.shift(embedding);
+    return gain(LogisticRegression.probability(strongWeights, x), LogisticRegression.probability(cheapWeights, x), shift);
   }
 
-  private static void heapify(float[] h, int[] idx) {
-    for (int i = h.length / 2 - 1; i >= 0; i--) siftDown(h, idx, i, h.length);
+  /** The score from the two predicted probabilities moved by the near duplicates, each kept within [0, 1]. */
+  static double gain(double strong, double cheap, NearDuplicates.Shift shift) {
+    return Math.clamp(strong + shift.strong(), 0, 1) - Math.clamp(cheap + shift.cheap(), 0, 1);
   }
 
-  private static void siftDown(float[] h, int[] idx, int i, int size) {
-    while (true) {
-      int l = 2 * i + 1;
-      int r = l + 1;
-      int smallest = i;
-      if (l < size && h[l] < h[smallest]) smallest = l;
-      if (r < size && h[r] < h[smallest]) smallest = r;
-      if (smallest == i) return;
-      float t = h[i];
-      h[i] = h[smallest];
-      h[smallest] = t;
-      int ti = idx[i];
-      idx[i] = idx[smallest];
-      idx[smallest] = ti;
-      i = smallest;
+  /** Features per prompt: a constant, the source probabilities, the shapes, and each source probability times each shape. */
+  static int featureCount(int sources) {
+    return 1 + sources + PromptShape.NAMES.length * (1 + sources);
+  }
+
+  static double[] features(double[] posterior, double[] shape) {
+    int c = posterior.length;
+    double[] x = new double[featureCount(c)];
+    x[0] = 1;
+    System.arraycopy(posterior, 0, x, 1, c);
+    System.arraycopy(shape, 0, x, 1 + c, shape.length);
+    int at = 1 + c + shape.length;
+    for (int s = 0; s < c; s++) {
+      for (double v : shape) x[at++] = posterior[s] * v;
     }
+    return x;
+  }
+
+  static double[] standardised(double[] shape, double[] mean, double[] scale) {
+    double[] out = new double[shape.length];
+    for (int j = 0; j < shape.length; j++) out[j] = (shape[j] - mean[j]) / scale[j];
+    return out;
   }
 
   /** Writes the router file. */
@@ -167,13 +176,29 @@ public final class CascadeRouter {
     o.put("input_chars", PromptEmbedder.MAX_CHARS);
     o.put("default_threshold", defaultThreshold);
     ObjectNode c = o.putObject("classifier");
-    c.put("type", "knn");
-    c.put("k", k);
-    c.put("count", targets.length);
-    c.put("vectors", Base64.getEncoder().encodeToString(vectors));
-    ByteBuffer t = ByteBuffer.allocate(targets.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    for (float x : targets) t.putFloat(x);
-    c.put("targets", Base64.getEncoder().encodeToString(t.array()));
+    c.put("type", TYPE);
+    ArrayNode names = c.putArray("sources");
+    sources.names().forEach(names::add);
+    c.put("source_temperature", sources.temperature());
+    c.put("source_centroids", base64(sources.centroids()));
+    ArrayNode shapes = c.putArray("shape_features");
+    for (String s : PromptShape.NAMES) shapes.add(s);
+    numbers(c.putArray("shape_mean"), shapeMean);
+    numbers(c.putArray("shape_scale"), shapeScale);
+    numbers(c.putArray("strong_weights"), strongWeights);
+    numbers(c.putArray("cheap_weights"), cheapWeights);
+    ObjectNode m = c.putObject("near_duplicates");
+    m.put("count", duplicates.size());
+    m.put("similarity", NearDuplicates.SIMILARITY);
+    m.put("prior_weight", NearDuplicates.PRIOR_WEIGHT);
+    m.put("sketch_seed", NearDuplicates.SKETCH_SEED);
+    m.put("vectors", Base64.getEncoder().encodeToString(duplicates.vectors()));
+    ByteBuffer sk = ByteBuffer.allocate(duplicates.sketches().length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (long x : duplicates.sketches()) sk.putLong(x);
+    m.put("sketches", Base64.getEncoder().encodeToString(sk.array()));
+    m.put("strong_residuals", base64(duplicates.strongResiduals()));
+    m.put("cheap_residuals", base64(duplicates.cheapResiduals()));
+    if (training != null) o.set("training", training);
     if (trainedOn != null) o.set("trained_on", trainedOn);
     try {
       if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
@@ -181,13 +206,6 @@ public final class CascadeRouter {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
-  }
-
-  private static float[] floats(byte[] littleEndian) {
-    if (littleEndian.length % Float.BYTES != 0) throw new IllegalArgumentException("targets are not whole floats");
-    float[] out = new float[littleEndian.length / Float.BYTES];
-    ByteBuffer.wrap(littleEndian).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-    return out;
   }
 
   /** Reads a router file, with a message naming what is wrong when it is not one. */
@@ -203,23 +221,65 @@ public final class CascadeRouter {
     }
     if (o.path("version").asInt() != VERSION) {
       throw new IllegalArgumentException(file + " is a version " + o.path("version").asInt()
-          + " router; this Sluice reads version " + VERSION + " (train it again)");
+          + " router; this Sluice reads version " + VERSION + " (train it again with sluice router train)");
     }
     JsonNode c = o.path("classifier");
-    if (!"knn".equals(c.path("type").asText())) {
+    if (!TYPE.equals(c.path("type").asText())) {
       throw new IllegalArgumentException(file + ": unknown classifier type '" + c.path("type").asText() + "'");
     }
     if (o.path("input_chars").asInt() != PromptEmbedder.MAX_CHARS) {
       throw new IllegalArgumentException(file + " was trained on the first " + o.path("input_chars").asInt()
           + " characters of prompts; this Sluice reads " + PromptEmbedder.MAX_CHARS + " (train it again)");
     }
+    JsonNode m = c.path("near_duplicates");
+    List<String> shapeNames = new ArrayList<>();
+    c.path("shape_features").forEach(n -> shapeNames.add(n.asText()));
+    if (!shapeNames.equals(List.of(PromptShape.NAMES)) || m.path("similarity").asDouble() != NearDuplicates.SIMILARITY
+        || m.path("prior_weight").asDouble() != NearDuplicates.PRIOR_WEIGHT
+        || m.path("sketch_seed").asLong() != NearDuplicates.SKETCH_SEED) {
+      throw new IllegalArgumentException(file + " measures prompts differently from this Sluice (train it again)");
+    }
     try {
-      return new CascadeRouter(o.path("embedding_model").asText(), o.path("dimensions").asInt(), c.path("k").asInt(),
-          Base64.getDecoder().decode(c.path("vectors").asText()),
-          floats(Base64.getDecoder().decode(c.path("targets").asText())),
-          o.path("default_threshold").asDouble(), o.get("trained_on"));
+      int dims = o.path("dimensions").asInt();
+      List<String> names = new ArrayList<>();
+      c.path("sources").forEach(n -> names.add(n.asText()));
+      SourceCentroids sources = new SourceCentroids(names, dims, floats(c.path("source_centroids").asText()),
+          c.path("source_temperature").asDouble());
+      byte[] sk = Base64.getDecoder().decode(m.path("sketches").asText());
+      long[] sketches = new long[sk.length / Long.BYTES];
+      ByteBuffer.wrap(sk).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(sketches);
+      NearDuplicates duplicates = new NearDuplicates(dims, Base64.getDecoder().decode(m.path("vectors").asText()),
+          sketches, floats(m.path("strong_residuals").asText()), floats(m.path("cheap_residuals").asText()));
+      return new CascadeRouter(o.path("embedding_model").asText(), dims, sources, doubles(c.path("shape_mean")),
+          doubles(c.path("shape_scale")), doubles(c.path("strong_weights")), doubles(c.path("cheap_weights")),
+          duplicates, o.path("default_threshold").asDouble(), o.get("training"), o.get("trained_on"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);
     }
+  }
+
+  private static String base64(float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (float x : values) b.putFloat(x);
+    return Base64.getEncoder().encodeToString(b.array());
+  }
+
+  private static float[] floats(String base64) {
+    byte[] bytes = Base64.getDecoder().decode(base64);
+    if (bytes.length % Float.BYTES != 0) throw new IllegalArgumentException("a float array is not whole floats");
+    float[] out = new float[bytes.length / Float.BYTES];
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    return out;
+  }
+
+  private static void numbers(ArrayNode to, double[] values) {
+    for (double v : values) to.add(v);
+  }
+
+  private static double[] doubles(JsonNode array) {
+    if (!array.isArray()) throw new IllegalArgumentException("expected an array of numbers");
+    double[] out = new double[array.size()];
+    for (int i = 0; i < out.length; i++) out[i] = array.get(i).asDouble();
+    return out;
   }
 }

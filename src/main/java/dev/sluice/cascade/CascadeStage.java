@@ -81,7 +81,7 @@ public final class CascadeStage implements Stage {
       return serve(call, chain, c, new CascadeDecision(CascadeDecision.Tier.STRONG, Double.NaN));
     }
     return embedder.get().embed(List.of(CascadeRouter.input(text)))
-        .compose(e -> vertx.executeBlocking(() -> router.score(e.vectors().getFirst()), false))
+        .compose(e -> vertx.executeBlocking(() -> router.score(text, e.vectors().getFirst()), false))
         .transform(ar -> {
           if (ar.succeeded()) return serve(call, chain, c, CascadeDecision.byRouter(ar.result(), threshold));
           log.warn("request {}: the cascade router could not score the prompt ({}); sending it to {}",

@@ -173,9 +173,9 @@ class CascadeTest {
     return Files.writeString(file, csv);
   }
 
-  /** Trains a router on the data with 3 neighbours per score (the data is small) and writes it. */
+  /** Trains a router on the data and writes it. */
   static Path trainRouter(Path data, Path file) {
-    RouterTraining.trainFromFile(data, 3, 1, null, new PrintWriter(new StringWriter())).write(file);
+    RouterTraining.trainFromFile(data, 1, null, new PrintWriter(new StringWriter())).write(file);
     return file;
   }
 
