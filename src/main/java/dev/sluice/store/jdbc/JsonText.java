@@ -19,10 +19,10 @@ final class JsonText {
 
   private JsonText() {}
 
-  static String write(Object value) {
+  /** A list column (key models, alert thresholds); tags have {@link #tags}. */
+  static String write(List<?> value) {
     try {
-      // Maps in key order, so equal tags are equal text.
-      return MAPPER.writeValueAsString(value instanceof Map<?, ?> m ? new TreeMap<>(m) : value);
+      return MAPPER.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new StoreException("could not write JSON: " + e.getOriginalMessage(), e);
     }
