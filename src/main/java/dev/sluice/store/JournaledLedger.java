@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.Json;
 import dev.sluice.api.JsonStrings;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,11 +30,15 @@ import org.slf4j.LoggerFactory;
  * A usage ledger made durable by a local journal before the database commits.
  *
  * <p>Design. A database commit costs around a hundred microseconds even in SQLite, too much to wait
- * for on every request. So {@link #append} writes the record as one JSON line to an append-only
- * journal file, which takes a single {@code write} to the operating system's page cache: once it
- * returns, the record survives a crash of the Sluice process (not a power cut: for that, use the
- * store's {@code sync=full}, which bypasses the journal). Then it hands the record to the database
- * ledger, which commits it in a group, and completes at once.
+ * for on every request. So {@link #append} copies the record as one JSON line into a journal file
+ * mapped into memory: the copy lands in the operating system's page cache, without a system call,
+ * and once it is done the record survives a crash of the Sluice process (not a power cut: for that,
+ * use the store's {@code sync=full}, which bypasses the journal). Then it hands the record to the
+ * database ledger, which commits it in a group, and completes at once.
+ *
+ * <p>A segment file is mapped at its full size up front, so its unwritten end reads as zero bytes;
+ * a journal line never holds one (JSON escapes control characters), so the first zero byte marks
+ * where the records end. A segment closed while records are pending is cut back to that length.
  *
  * <p>The journal is a series of segment files. A segment is deleted once every record in it is
  * committed to the database and a newer segment has taken over. When the ledger opens, the
@@ -68,19 +74,33 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
         return t;
       });
 
-  /** One journal file and how many of its records are not committed yet. */
+  /** One journal file, mapped into memory, and how many of its records are not committed yet. */
   private static final class Segment {
     final long number;
     final Path file;
     final FileChannel channel;
+    /** Owns {@link #map}: closing it unmaps the file. */
+    final Arena arena;
+    final MemorySegment map;
+    /** Bytes written so far: where the next line goes. */
     long bytes;
     /** Records written here and not committed yet; decremented without the ledger's lock. */
     final AtomicLong pending = new AtomicLong();
 
-    Segment(long number, Path file, FileChannel channel) {
+    Segment(long number, Path file, FileChannel channel, Arena arena, MemorySegment map) {
       this.number = number;
       this.file = file;
       this.channel = channel;
+      this.arena = arena;
+      this.map = map;
+    }
+
+    /** Unmaps and closes the file, cutting it back to what was written. */
+    void close(boolean truncate) throws IOException {
+      arena.close();
+      try (channel) {
+        if (truncate) channel.truncate(bytes);
+      }
     }
   }
 
@@ -95,7 +115,7 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     try {
       Files.createDirectories(dir);
       ledger.replay();
-      ledger.roll();
+      ledger.roll(0);
     } catch (IOException e) {
       throw new StoreException("cannot use the ledger journal in " + dir + ": " + e.getMessage(), e);
     }
@@ -108,13 +128,13 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     Segment segment;
     synchronized (this) {
       try {
-        if (current.bytes + line.length > SEGMENT_BYTES) roll();
+        if (current.bytes + line.length > current.map.byteSize()) roll(line.length);
         segment = current;
-        ByteBuffer buffer = ByteBuffer.wrap(line);
-        while (buffer.hasRemaining()) segment.channel.write(buffer);
+        MemorySegment.copy(line, 0, segment.map, ValueLayout.JAVA_BYTE, segment.bytes, line.length);
         segment.bytes += line.length;
         segment.pending.incrementAndGet();
-      } catch (IOException e) {
+      } catch (IOException | InternalError e) {
+        // InternalError: the page behind the mapping could not be stored (a full disk), reported as a fault
         return CompletableFuture.failedFuture(new StoreException("the ledger journal cannot be written: " + e.getMessage(), e));
       }
     }
@@ -160,22 +180,51 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     }
   }
 
-  /** Starts a new segment; the old one goes once its records are all committed. */
-  private void roll() throws IOException {
+  /**
+   * Starts a new segment, large enough for a line of {@code lineBytes}; the old one is cut back to
+   * its records and goes once they are all committed.
+   */
+  private void roll(int lineBytes) throws IOException {
     Segment old = current;
     long n = nextNumber++;
     Path file = dir.resolve(String.format("ledger-%019d%s", n, SUFFIX));
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND);
-    current = new Segment(n, file, channel);
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+    Arena arena = Arena.ofShared();
+    MemorySegment map;
+    try {
+      map = channel.map(FileChannel.MapMode.READ_WRITE, 0, Math.max(SEGMENT_BYTES, lineBytes), arena);
+    } catch (IOException | RuntimeException e) {
+      arena.close();
+      channel.close();
+      Files.deleteIfExists(file);
+      throw e;
+    }
+    current = new Segment(n, file, channel, arena, map);
     segments.put(n, current);
-    if (old != null && old.pending.get() == 0) delete(old);
+    if (old != null) {
+      if (old.pending.get() == 0) {
+        delete(old);
+      } else {
+        closeKeeping(old);
+      }
+    }
+  }
+
+  /** Unmaps a segment whose records still wait for the database; it is deleted once they are committed. */
+  private void closeKeeping(Segment s) {
+    if (!s.arena.scope().isAlive()) return;
+    try {
+      s.close(true);
+    } catch (IOException e) {
+      log.warn("could not close the ledger journal segment {}: {}", s.file, e.toString());
+    }
   }
 
   private void delete(Segment s) {
     segments.remove(s.number);
     try {
-      s.channel.close();
+      if (s.arena.scope().isAlive()) s.close(false);
       Files.deleteIfExists(s.file);
     } catch (IOException e) {
       log.warn("could not delete the ledger journal segment {}: {}", s.file, e.toString());
@@ -197,7 +246,7 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
       String name = f.getFileName().toString();
       nextNumber = Math.max(nextNumber, Long.parseLong(name.substring(7, name.length() - SUFFIX.length())) + 1);
       // Decoded leniently: a line cut inside a character by a crash must not stop the rest.
-      for (String line : new String(Files.readAllBytes(f), StandardCharsets.UTF_8).split("\n")) {
+      for (String line : new String(written(Files.readAllBytes(f)), StandardCharsets.UTF_8).split("\n")) {
         if (line.isBlank()) continue;
         UsageRecord r;
         try {
@@ -215,6 +264,14 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     for (Path f : files) Files.deleteIfExists(f);
     log.info("ledger: replayed {} usage records from the journal{}", records,
         skipped == 0 ? "" : " (" + skipped + " incomplete lines skipped)");
+  }
+
+  /** The records of a segment file: everything before its first zero byte, the unwritten rest of its mapping. */
+  private static byte[] written(byte[] file) {
+    for (int i = 0; i < file.length; i++) {
+      if (file[i] == 0) return java.util.Arrays.copyOf(file, i);
+    }
+    return file;
   }
 
   /** Waits (a little) until what was appended so far is in the database. */
@@ -274,11 +331,7 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
       if (s.pending.get() == 0) {
         delete(s);
       } else {
-        try {
-          s.channel.close();
-        } catch (IOException ignored) {
-          // closing anyway
-        }
+        closeKeeping(s);
       }
     }
   }

@@ -2,6 +2,9 @@ package dev.sluice.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +68,43 @@ class JournaledLedgerTest {
         "miss", 0, null, 1234, 567, 200, null, null, "[]");
   }
 
+  /** What a process that died in the middle of copying a line leaves: the line's first bytes after the last record. */
+  static void crashWhileWriting(Path segment, byte[] partialLine) throws IOException {
+    byte[] file = Files.readAllBytes(segment);
+    int end = 0;
+    while (end < file.length && file[end] != 0) end++;
+    try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap(partialLine), end);
+    }
+  }
+
+  @Test
+  void aSegmentLeftForTheNextStartHoldsOnlyItsRecords(@TempDir Path dir) throws Exception {
+    RecordingLedger db = new RecordingLedger();
+    db.hold = true;
+    JournaledLedger ledger = JournaledLedger.open(db, dir);
+    ledger.append(record("req_1"));
+    ledger.append(record("req_2"));
+    ledger.close();
+
+    Path segment;
+    try (var files = Files.list(dir)) {
+      segment = files.findFirst().orElseThrow();
+    }
+    byte[] expected = new byte[0];
+    for (String id : List.of("req_1", "req_2")) {
+      byte[] line = JournaledLedger.encode(record(id));
+      byte[] joined = java.util.Arrays.copyOf(expected, expected.length + line.length);
+      System.arraycopy(line, 0, joined, expected.length, line.length);
+      expected = joined;
+    }
+    assertThat(Files.readAllBytes(segment)).as("two JSON lines, nothing after them").isEqualTo(expected);
+
+    RecordingLedger fresh = new RecordingLedger();
+    JournaledLedger.open(fresh, dir).close();
+    assertThat(fresh.records).containsOnlyKeys("req_1", "req_2");
+  }
+
   @Test
   void aRecordSurvivesInTheJournalUntilTheDatabaseHasIt(@TempDir Path dir) throws Exception {
     RecordingLedger db = new RecordingLedger();
@@ -93,7 +133,7 @@ class JournaledLedgerTest {
     try (var files = Files.list(dir)) {
       segment = files.findFirst().orElseThrow();
     }
-    Files.writeString(segment, "{\"time_us\":17, \"request_id\":\"req_3\", \"ten", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    crashWhileWriting(segment, "{\"time_us\":17, \"request_id\":\"req_3\", \"ten".getBytes(StandardCharsets.UTF_8));
 
     RecordingLedger again = new RecordingLedger();
     again.records.put("req_1", record("req_1")); // already committed before the crash
@@ -119,7 +159,7 @@ class JournaledLedgerTest {
         r.chargeNanos(), r.priced(), r.cacheStatus(), r.avoidedNanos(), r.mechanism(), r.latencyMicros(), r.ttftMicros(),
         r.status(), r.errorCode(), r.errorClass(), r.attempts()));
     int cut = new String(line, StandardCharsets.ISO_8859_1).indexOf('\u00c3') + 1; // after the first byte of 'é'
-    Files.write(segment, java.util.Arrays.copyOf(line, cut), StandardOpenOption.APPEND);
+    crashWhileWriting(segment, java.util.Arrays.copyOf(line, cut));
 
     RecordingLedger again = new RecordingLedger();
     JournaledLedger.open(again, dir).close();
