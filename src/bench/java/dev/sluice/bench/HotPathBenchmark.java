@@ -99,7 +99,7 @@ public class HotPathBenchmark {
   /** The request tree to the upstream body (model renamed, the rest passed through). */
   @Benchmark
   public Buffer encodeUpstreamRequest() {
-    return OpenAiCodec.chatRequest(request, "llama-3-8b", false);
+    return OpenAiCodec.chatRequest(request, null, "llama-3-8b", false);
   }
 
   /** The upstream's answer checked and passed on as received (what Sluice does). */

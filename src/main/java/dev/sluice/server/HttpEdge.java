@@ -273,7 +273,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     long deadline = x.startNanos() + config.timeouts().total().toNanos();
     Attribution attribution = AttributionReader.read(x.request().headers(), body);
     return new Call(x.requestId(), operation, body, model, stream, includeUsage, x.request().headers(), null,
-        attribution, new RequestTrace(), config, x.startNanos(), deadline);
+        attribution, new RequestTrace(), config, x.startNanos(), deadline, raw);
   }
 
   private void writeReply(Exchange x, Call call, Reply reply) {

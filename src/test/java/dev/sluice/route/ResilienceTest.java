@@ -70,6 +70,26 @@ class ResilienceTest {
   }
 
   @Test
+  void everyRetrySendsTheClientsWholeRequest() {
+    start("""
+        retry: {max_retries: 2, initial_backoff: 10ms, max_backoff: 200ms}
+        models:
+          - name: flaky-2-500
+            deployments:
+              - provider: openai
+                base_url: ${UPSTREAM}
+        """);
+    String body = "{\"model\": \"flaky-2-500\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+        + " \"x_vendor_hint\": {\"keep\": [1, 2.5, null]}}";
+
+    TestGateway.Response r = sluice.post("/v1/chat/completions", body, "content-type", "application/json");
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(upstream.requests()).hasSize(3)
+        .allSatisfy(sent -> assertThat(sent.body()).isEqualTo(TestGateway.parse(body)));
+  }
+
+  @Test
   void retriesATransientFailureOnTheSameDeploymentThenSucceeds() {
     start(twoDeployments("flaky-2-500", "ok", ""));
 

@@ -43,19 +43,19 @@ public final class OpenAiProvider implements Provider, EmbeddingsProvider {
 
   @Override
   public Future<JsonBody> chat(ProviderRequest r) {
-    return exchange.json(post(chatUrl, OpenAiCodec.chatRequest(r.call().body(), r.upstreamModel(), false), r),
+    return exchange.json(post(chatUrl, OpenAiCodec.chatRequest(r.call().body(), r.call().bodyBytes(), r.upstreamModel(), false), r),
         OpenAiCodec::checkChatCompletion);
   }
 
   @Override
   public Future<ChunkStream> streamChat(ProviderRequest r) {
-    return exchange.sse(post(chatUrl, OpenAiCodec.chatRequest(r.call().body(), r.upstreamModel(), true), r),
+    return exchange.sse(post(chatUrl, OpenAiCodec.chatRequest(r.call().body(), r.call().bodyBytes(), r.upstreamModel(), true), r),
         OpenAiCodec.streamDecoder());
   }
 
   @Override
   public Future<JsonBody> embeddings(ProviderRequest r) {
-    return exchange.json(post(embeddingsUrl, OpenAiCodec.embeddingsRequest(r.call().body(), r.upstreamModel()), r),
+    return exchange.json(post(embeddingsUrl, OpenAiCodec.embeddingsRequest(r.call().body(), r.call().bodyBytes(), r.upstreamModel()), r),
         OpenAiCodec::checkEmbeddings);
   }
 
