@@ -174,7 +174,13 @@ public final class MeterStage implements Stage {
           served.route());
       return new Priced(Money.ZERO, false);
     }
-    ModelConfig model = call.config().models().stream().filter(m -> m.name().equals(served.entry())).findFirst().orElse(null);
+    ModelConfig model = null;
+    for (ModelConfig m : call.config().models()) {
+      if (m.name().equals(served.entry())) {
+        model = m;
+        break;
+      }
+    }
     DeploymentConfig deployment = null;
     for (Deployment d : catalog.deployments(served.entry())) {
       if (d.id().equals(served.deploymentId())) deployment = d.config();
