@@ -74,4 +74,20 @@ class SqliteStoreTest extends StoreContract {
     }
     return false;
   }
+
+  @Test
+  void aLookupByRunUsesTheRunIndexWhichHoldsOnlyCallsOfRuns() throws Exception {
+    StringBuilder plan = new StringBuilder();
+    try (Connection c = inspect(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery(
+          "EXPLAIN QUERY PLAN SELECT * FROM usage_records WHERE tenant = 'acme' AND run = 'run_1' ORDER BY time, id")) {
+        while (rs.next()) plan.append(rs.getString("detail")).append('\n');
+      }
+      try (ResultSet rs = s.executeQuery("SELECT sql FROM sqlite_master WHERE name = 'usage_records_run'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).endsWith("WHERE run IS NOT NULL");
+      }
+    }
+    assertThat(plan.toString()).contains("USING INDEX usage_records_run");
+  }
 }
