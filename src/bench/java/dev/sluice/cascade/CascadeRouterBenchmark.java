@@ -88,7 +88,7 @@ public class CascadeRouterBenchmark {
     double[] mean = new double[PromptShape.NAMES.length];
     double[] scale = new double[mean.length];
     java.util.Arrays.fill(scale, 1);
-    router = new CascadeRouter("all-minilm-l6-v2", DIMS, SourceCentroids.of(names, vectors, source, 10), mean, scale,
+    router = new CascadeRouter("all-minilm-l6-v2", DIMS, SourceCentroids.of(names, vectors, vectors, source, 10), mean, scale,
         strong, cheap, NearDuplicates.of(vectors, residuals, residuals), 0.1, null, null);
     unrelated = near(centres.get(3), random);
     duplicated = vectors.get(PROMPTS / 2);
@@ -96,12 +96,12 @@ public class CascadeRouterBenchmark {
 
   @Benchmark
   public double unrelatedPrompt() {
-    return router.score(PROMPT, unrelated);
+    return router.score(PROMPT, unrelated, unrelated);
   }
 
   @Benchmark
   public double duplicatedPrompt() {
-    return router.score(PROMPT, duplicated);
+    return router.score(PROMPT, duplicated, duplicated);
   }
 
   /** The centre plus a random unit vector, normalised: two such vectors have a cosine of about 0.5. */

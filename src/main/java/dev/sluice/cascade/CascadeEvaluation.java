@@ -69,7 +69,7 @@ public final class CascadeEvaluation {
     List<LabelledPrompt> prompts = RoutingData.read(data);
     progress.printf("read %,d labelled prompts from %s%n", prompts.size(), data);
     progress.flush();
-    List<float[]> vectors = PromptEmbedder.embedAll(prompts, cacheFile, progress);
+    List<PromptEmbedder.PromptVectors> vectors = PromptEmbedder.embedAll(prompts, cacheFile, progress);
     CascadeRouter router;
     List<Integer> test = new ArrayList<>();
     String description;
@@ -93,7 +93,10 @@ public final class CascadeEvaluation {
     }
     List<LabelledPrompt> evaluated = test.stream().map(prompts::get).toList();
     double[] scores = new double[test.size()];
-    for (int j = 0; j < test.size(); j++) scores[j] = router.score(evaluated.get(j).prompt(), vectors.get(test.get(j)));
+    for (int j = 0; j < test.size(); j++) {
+      PromptEmbedder.PromptVectors v = vectors.get(test.get(j));
+      scores[j] = router.score(evaluated.get(j).prompt(), v.opening(), v.ending());
+    }
     return evaluate(description, evaluated, scores, router.defaultThreshold(), costs(evaluated));
   }
 

@@ -22,23 +22,25 @@ import java.util.List;
  *
  * <p>Each probability comes from a logistic regression (see {@link RouterTraining}) over:
  * <ul>
- *   <li>the prompt's probable source ({@link SourceCentroids}; for MMLU, its subject), since how
- *       often each model is right depends mostly on the subject;
+ *   <li>the prompt's probable source ({@link SourceCentroids}; for MMLU, its subject), judged by
+ *       the vectors of its opening and of its ending, since how often each model is right depends
+ *       mostly on the subject;
  *   <li>the prompt's shape ({@link PromptShape}), standardised, and its products with the source
  *       probabilities, since what length or digits mean differs by subject;
  * </ul>
- * and is then moved by the prompt's near duplicates in the training data ({@link NearDuplicates}).
- * Scoring costs a few dozen microseconds: one dot product per source, and a scan of 128-bit
- * sketches.
+ * and is then moved by the prompt's near duplicates in the training data ({@link NearDuplicates},
+ * by the opening's vector). Scoring costs a few dozen microseconds: two dot products per source,
+ * and a scan of 128-bit sketches.
  *
  * <p>The file ({@code sluice router train --out FILE}) is JSON:
  * <pre>
- * { "format": "sluice-cascade-router", "version": 2,
+ * { "format": "sluice-cascade-router", "version": 3,
  *   "embedding_model": "all-minilm-l6-v2", "dimensions": 384, "input_chars": 1000,
- *   "default_threshold": 0.08,
+ *   "ending_chars": 400, "default_threshold": 0.08,
  *   "classifier": { "type": "source-logistic",
  *     "sources": [names], "source_temperature": 10.0,
- *     "source_centroids": base64 of sources*dimensions little-endian float32,
+ *     "source_centroids": base64 of sources*dimensions little-endian float32 (openings),
+ *     "source_ending_centroids": likewise (endings),
  *     "shape_features": [names], "shape_mean": [...], "shape_scale": [...],
  *     "strong_weights": [...], "cheap_weights": [...],   (1 + sources + shapes + sources*shapes each)
  *     "near_duplicates": { "count": N, "similarity": 0.99, "prior_weight": 1.0, "sketch_seed": S,
@@ -48,13 +50,14 @@ import java.util.List;
  *   "training": { how the hyper-parameters were chosen },
  *   "trained_on": { "prompts": N, "cheap_accuracy": 0.68, "strong_accuracy": 0.81 } }
  * </pre>
- * Version 1 files (nearest neighbours only) are refused with a request to train again.
+ * Files of earlier versions (1: nearest neighbours only; 2: source centroids of openings only) are
+ * refused with a request to train again.
  *
  * <p>Immutable and thread-safe.
  */
 public final class CascadeRouter {
   public static final String FORMAT = "sluice-cascade-router";
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
   static final String TYPE = "source-logistic";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -118,22 +121,41 @@ public final class CascadeRouter {
     return training;
   }
 
-  /** What of a prompt the router embeds: the text given to the embedding model, at training and at request time. */
+  /**
+   * What of a prompt the router embeds first, its opening: the text given to the embedding model,
+   * at training and at request time.
+   */
   public static String input(String prompt) {
     return PromptEmbedder.embeddable(prompt);
   }
 
   /**
+   * What of a prompt the router embeds second, its ending; the same text as {@link #input} when
+   * {@link #hasOwnEnding} is false, so that its vector serves both.
+   */
+  public static String ending(String prompt) {
+    return PromptEmbedder.ending(prompt);
+  }
+
+  /** Whether a prompt is long enough for its ending to differ from its opening and need a vector of its own. */
+  public static boolean hasOwnEnding(String prompt) {
+    return PromptEmbedder.hasOwnEnding(prompt);
+  }
+
+  /**
    * The predicted gain of the strong model on a prompt, between -1 and 1: {@code P(strong right) -
    * P(cheap right)}. {@code prompt} is the whole text (its shape is measured on all of it),
-   * {@code embedding} the unit vector of {@link #input}. Pure and cheap (tens of microseconds).
+   * {@code opening} and {@code ending} the unit vectors of {@link #input} and {@link #ending}.
+   * Pure and cheap (tens of microseconds).
    */
-  public double score(String prompt, float[] embedding) {
-    if (embedding.length != dimensions) {
-      throw new IllegalArgumentException("expected a vector of " + dimensions + " dimensions, got " + embedding.length);
+  public double score(String prompt, float[] opening, float[] ending) {
+    if (opening.length != dimensions || ending.length != dimensions) {
+      throw new IllegalArgumentException("expected vectors of " + dimensions + " dimensions, got " + opening.length
+          + " and " + ending.length);
     }
-    double[] x = features(sources.posterior(embedding), standardised(PromptShape.of(prompt), shapeMean, shapeScale));
-    NearDuplicates.Shift shift = duplicates.shift(embedding);
+    double[] x = features(sources.posterior(opening, ending),
+        standardised(PromptShape.of(prompt), shapeMean, shapeScale));
+    NearDuplicates.Shift shift = duplicates.shift(opening);
     return gain(LogisticRegression.probability(strongWeights, x), LogisticRegression.probability(cheapWeights, x), shift);
   }
 
@@ -174,13 +196,15 @@ public final class CascadeRouter {
     o.put("embedding_model", embeddingModel);
     o.put("dimensions", dimensions);
     o.put("input_chars", PromptEmbedder.MAX_CHARS);
+    o.put("ending_chars", PromptEmbedder.ENDING_CHARS);
     o.put("default_threshold", defaultThreshold);
     ObjectNode c = o.putObject("classifier");
     c.put("type", TYPE);
     ArrayNode names = c.putArray("sources");
     sources.names().forEach(names::add);
     c.put("source_temperature", sources.temperature());
-    c.put("source_centroids", base64(sources.centroids()));
+    c.put("source_centroids", base64(sources.openings()));
+    c.put("source_ending_centroids", base64(sources.endings()));
     ArrayNode shapes = c.putArray("shape_features");
     for (String s : PromptShape.NAMES) shapes.add(s);
     numbers(c.putArray("shape_mean"), shapeMean);
@@ -227,9 +251,11 @@ public final class CascadeRouter {
     if (!TYPE.equals(c.path("type").asText())) {
       throw new IllegalArgumentException(file + ": unknown classifier type '" + c.path("type").asText() + "'");
     }
-    if (o.path("input_chars").asInt() != PromptEmbedder.MAX_CHARS) {
+    if (o.path("input_chars").asInt() != PromptEmbedder.MAX_CHARS
+        || o.path("ending_chars").asInt() != PromptEmbedder.ENDING_CHARS) {
       throw new IllegalArgumentException(file + " was trained on the first " + o.path("input_chars").asInt()
-          + " characters of prompts; this Sluice reads " + PromptEmbedder.MAX_CHARS + " (train it again)");
+          + " and the last " + o.path("ending_chars").asInt() + " characters of prompts; this Sluice reads "
+          + PromptEmbedder.MAX_CHARS + " and " + PromptEmbedder.ENDING_CHARS + " (train it again)");
     }
     JsonNode m = c.path("near_duplicates");
     List<String> shapeNames = new ArrayList<>();
@@ -244,7 +270,7 @@ public final class CascadeRouter {
       List<String> names = new ArrayList<>();
       c.path("sources").forEach(n -> names.add(n.asText()));
       SourceCentroids sources = new SourceCentroids(names, dims, floats(c.path("source_centroids").asText()),
-          c.path("source_temperature").asDouble());
+          floats(c.path("source_ending_centroids").asText()), c.path("source_temperature").asDouble());
       byte[] sk = Base64.getDecoder().decode(m.path("sketches").asText());
       long[] sketches = new long[sk.length / Long.BYTES];
       ByteBuffer.wrap(sk).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(sketches);

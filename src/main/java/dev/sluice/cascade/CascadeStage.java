@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * twice.
  *
  * <ul>
- *   <li>Router policy: the last user message is embedded (on the embedder's thread) and scored by
- *       the trained router (on a worker thread); the strong model answers when the score reaches
- *       the threshold. Nothing is buffered: a stream streams from whichever model answers.
+ *   <li>Router policy: the last user message's opening, and the ending of a long one, are embedded
+ *       (on the embedder's thread, in one batch) and scored by the trained router (on a worker
+ *       thread); the strong model answers when the score reaches the threshold. Nothing is
+ *       buffered: a stream streams from whichever model answers.
  *   <li>Confidence policy: the cheap model answers first, asked for token log-probabilities and
  *       without streaming, since the answer must be judged whole before anything reaches the
  *       client; the strong model answers instead when the mean log-probability is below
@@ -80,8 +81,11 @@ public final class CascadeStage implements Stage {
       // Nothing to judge the prompt by (no text, or only images): the strong model is the safe choice.
       return serve(call, chain, c, new CascadeDecision(CascadeDecision.Tier.STRONG, Double.NaN));
     }
-    return embedder.get().embed(List.of(CascadeRouter.input(text)))
-        .compose(e -> vertx.executeBlocking(() -> router.score(text, e.vectors().getFirst()), false))
+    List<String> inputs = CascadeRouter.hasOwnEnding(text)
+        ? List.of(CascadeRouter.input(text), CascadeRouter.ending(text)) : List.of(CascadeRouter.input(text));
+    return embedder.get().embed(inputs)
+        .compose(e -> vertx.executeBlocking(() -> router.score(text, e.vectors().getFirst(), e.vectors().getLast()),
+            false))
         .transform(ar -> {
           if (ar.succeeded()) return serve(call, chain, c, CascadeDecision.byRouter(ar.result(), threshold));
           log.warn("request {}: the cascade router could not score the prompt ({}); sending it to {}",

@@ -17,12 +17,33 @@ final class PromptEmbedder {
 
   private PromptEmbedder() {}
 
-  /** Embeds every prompt with MiniLM, through the cache file when one is given. */
-  static List<float[]> embedAll(List<LabelledPrompt> prompts, Path cacheFile, PrintWriter progress) {
+  /**
+   * One prompt's two vectors: of its opening ({@link #embeddable}) and of its ending
+   * ({@link #ending}); the same vector when the prompt is short enough for both to be all of it.
+   */
+  record PromptVectors(float[] opening, float[] ending) {}
+
+  /** Embeds every prompt's opening and ending with MiniLM, through the cache file when one is given. */
+  static List<PromptVectors> embedAll(List<LabelledPrompt> prompts, Path cacheFile, PrintWriter progress) {
     try (Embedder embedder = MiniLm.start();
         EmbeddingCache cache = cacheFile == null ? EmbeddingCache.none(MiniLm.DIMENSIONS)
             : EmbeddingCache.open(cacheFile, MiniLm.DIMENSIONS)) {
-      return embedAll(embedder, cache, prompts.stream().map(LabelledPrompt::prompt).toList(), progress);
+      List<String> texts = new ArrayList<>(prompts.stream().map(LabelledPrompt::prompt).toList());
+      List<Integer> withEnding = new ArrayList<>();
+      for (int i = 0; i < prompts.size(); i++) {
+        if (hasOwnEnding(prompts.get(i).prompt())) {
+          withEnding.add(i);
+          texts.add(ending(prompts.get(i).prompt()));
+        }
+      }
+      List<float[]> vectors = embedAll(embedder, cache, texts, progress);
+      List<PromptVectors> out = new ArrayList<>(prompts.size());
+      for (int i = 0; i < prompts.size(); i++) out.add(new PromptVectors(vectors.get(i), vectors.get(i)));
+      for (int k = 0; k < withEnding.size(); k++) {
+        int i = withEnding.get(k);
+        out.set(i, new PromptVectors(vectors.get(i), vectors.get(prompts.size() + k)));
+      }
+      return out;
     }
   }
 
@@ -35,8 +56,8 @@ final class PromptEmbedder {
       if (out.get(i) == null) missing.add(i);
     }
     if (missing.isEmpty()) return out;
-    progress.printf("embedding %,d prompts with %s (%,d were cached)%n", missing.size(), embedder.model(),
-        texts.size() - missing.size());
+    progress.printf("embedding %,d texts (prompt openings and endings) with %s (%,d were cached)%n", missing.size(),
+        embedder.model(), texts.size() - missing.size());
     progress.flush();
     long start = System.nanoTime();
     int step = Math.max(BATCH, missing.size() / 20);
@@ -74,4 +95,28 @@ final class PromptEmbedder {
   }
 
   static final int MAX_CHARS = 1000;
+
+  /**
+   * What of a long prompt's end the router reads besides its opening: its last
+   * {@value #ENDING_CHARS} characters, from the first word that starts in them (about as much as
+   * the model reads). A question on a passage, or a list of answer options, comes last, beyond
+   * what the model reads of the opening. A prompt of at most {@value #ENDING_CHARS} characters is
+   * its own ending: the same text as {@link #embeddable}, so one vector serves both.
+   */
+  static String ending(String text) {
+    if (!hasOwnEnding(text)) return embeddable(text);
+    int start = text.length() - ENDING_CHARS;
+    int space = start;
+    while (space < text.length() && !Character.isWhitespace(text.charAt(space))) space++;
+    if (space < text.length() - 1) start = space + 1; // a single unbroken word is cut where it falls
+    if (Character.isLowSurrogate(text.charAt(start))) start++;
+    return embeddable(text.substring(start));
+  }
+
+  /** Whether a prompt's ending is a text of its own, which needs its own vector. */
+  static boolean hasOwnEnding(String text) {
+    return text.length() > ENDING_CHARS;
+  }
+
+  static final int ENDING_CHARS = 400;
 }

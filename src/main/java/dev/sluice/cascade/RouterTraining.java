@@ -60,17 +60,16 @@ public final class RouterTraining {
     List<LabelledPrompt> prompts = RoutingData.read(data);
     progress.printf("read %,d labelled prompts from %s%n", prompts.size(), data);
     progress.flush();
-    List<float[]> vectors = PromptEmbedder.embedAll(prompts, cacheFile, progress);
-    return train(MiniLm.NAME, prompts, vectors, seed, progress);
+    return train(MiniLm.NAME, prompts, PromptEmbedder.embedAll(prompts, cacheFile, progress), seed, progress);
   }
 
   /**
-   * Trains on the prompts, one unit vector each; {@code seed} shuffles them into folds. Progress
-   * lines (the cross-validation) go to {@code progress}.
+   * Trains on the prompts, with the unit vectors of each one's opening and ending; {@code seed}
+   * shuffles them into folds. Progress lines (the cross-validation) go to {@code progress}.
    */
-  public static CascadeRouter train(String embeddingModel, List<LabelledPrompt> prompts, List<float[]> vectors,
-      long seed, PrintWriter progress) {
-    if (prompts.size() != vectors.size()) throw new IllegalArgumentException("one vector per prompt is needed");
+  static CascadeRouter train(String embeddingModel, List<LabelledPrompt> prompts,
+      List<PromptEmbedder.PromptVectors> vectors, long seed, PrintWriter progress) {
+    if (prompts.size() != vectors.size()) throw new IllegalArgumentException("one pair of vectors per prompt is needed");
     if (prompts.size() < 8) throw new IllegalArgumentException("at least 8 labelled prompts are needed, got " + prompts.size());
     Data d = Data.of(prompts, vectors, seed);
 
@@ -110,10 +109,11 @@ public final class RouterTraining {
     double[] outOfFoldScores = new double[d.n];
     for (int f = 0; f < FOLDS; f++) {
       List<Integer> rest = d.rows(f, false);
-      NearDuplicates memory = NearDuplicates.of(rest.stream().map(vectors::get).toList(), pick(strongResiduals, rest),
-          pick(cheapResiduals, rest));
+      NearDuplicates memory = NearDuplicates.of(rest.stream().map(d.openings::get).toList(),
+          pick(strongResiduals, rest), pick(cheapResiduals, rest));
       for (int i : d.rows(f, true)) {
-        outOfFoldScores[i] = CascadeRouter.gain(bestOutOfFold[0][i], bestOutOfFold[1][i], memory.shift(vectors.get(i)));
+        outOfFoldScores[i] = CascadeRouter.gain(bestOutOfFold[0][i], bestOutOfFold[1][i],
+            memory.shift(d.openings.get(i)));
       }
     }
     PolicyCurve.Point point = PolicyCurve.of(prompts, outOfFoldScores).lowestShareReaching(DEFAULT_QUALITY);
@@ -124,12 +124,12 @@ public final class RouterTraining {
     double threshold = Double.isInfinite(point.threshold()) ? Math.nextUp(1.0) : point.threshold();
 
     List<Integer> all = java.util.stream.IntStream.range(0, d.n).boxed().toList();
-    SourceCentroids centroids = SourceCentroids.of(d.sources, vectors, d.source, best.temperature());
+    SourceCentroids centroids = SourceCentroids.of(d.sources, d.openings, d.endings, d.source, best.temperature());
     LogisticRegression.Design x = d.design(all, all, best.temperature());
     double[] penalty = penalties(d.sources.size(), best);
     double[] strongWeights = LogisticRegression.fit(x, d.strong, penalty);
     double[] cheapWeights = LogisticRegression.fit(x, d.cheap, penalty);
-    NearDuplicates memory = NearDuplicates.of(vectors, strongResiduals, cheapResiduals);
+    NearDuplicates memory = NearDuplicates.of(d.openings, strongResiduals, cheapResiduals);
 
     ObjectNode training = JsonNodeFactory.instance.objectNode();
     training.put("folds", FOLDS);
@@ -147,7 +147,7 @@ public final class RouterTraining {
     trainedOn.put("sources", d.sources.size());
     trainedOn.put("cheap_accuracy", round(count(d.cheap) / (double) d.n));
     trainedOn.put("strong_accuracy", round(count(d.strong) / (double) d.n));
-    return new CascadeRouter(embeddingModel, vectors.getFirst().length, centroids, d.shapeMean, d.shapeScale,
+    return new CascadeRouter(embeddingModel, d.openings.getFirst().length, centroids, d.shapeMean, d.shapeScale,
         strongWeights, cheapWeights, memory, threshold, training, trainedOn);
   }
 
@@ -214,7 +214,8 @@ public final class RouterTraining {
   /** The training prompts with what every fit needs: sources, standardised shapes, labels and folds. */
   private static final class Data {
     final List<LabelledPrompt> prompts;
-    final List<float[]> vectors;
+    final List<float[]> openings;
+    final List<float[]> endings;
     final int n;
     final List<String> sources;
     final int[] source;
@@ -225,9 +226,10 @@ public final class RouterTraining {
     final boolean[] cheap;
     final int[] fold;
 
-    private Data(List<LabelledPrompt> prompts, List<float[]> vectors, long seed) {
+    private Data(List<LabelledPrompt> prompts, List<PromptEmbedder.PromptVectors> vectors, long seed) {
       this.prompts = prompts;
-      this.vectors = vectors;
+      this.openings = vectors.stream().map(PromptEmbedder.PromptVectors::opening).toList();
+      this.endings = vectors.stream().map(PromptEmbedder.PromptVectors::ending).toList();
       this.n = prompts.size();
       this.sources = List.copyOf(new TreeSet<>(prompts.stream().map(LabelledPrompt::source).toList()));
       this.source = new int[n];
@@ -264,7 +266,7 @@ public final class RouterTraining {
       for (int j = 0; j < n; j++) fold[order.get(j)] = j % FOLDS;
     }
 
-    static Data of(List<LabelledPrompt> prompts, List<float[]> vectors, long seed) {
+    static Data of(List<LabelledPrompt> prompts, List<PromptEmbedder.PromptVectors> vectors, long seed) {
       return new Data(prompts, vectors, seed);
     }
 
@@ -277,10 +279,32 @@ public final class RouterTraining {
 
     /**
      * The features of {@code rows}, with source centroids made of {@code fitted}; a row among
-     * {@code fitted} is left out of its own source's centroid, as a prompt at request time is in
+     * {@code fitted} is left out of its own source's centroids, as a prompt at request time is in
      * no centroid.
      */
     LogisticRegression.Design design(List<Integer> fitted, List<Integer> rows, double temperature) {
+      boolean[] isFitted = new boolean[n];
+      for (int i : fitted) isFitted[i] = true;
+      double[][] byOpening = similarities(openings, fitted, rows, isFitted);
+      double[][] byEnding = similarities(endings, fitted, rows, isFitted);
+      int c = sources.size();
+      int width = CascadeRouter.featureCount(c);
+      float[] values = new float[rows.size() * width];
+      double[] z = new double[c];
+      for (int r = 0; r < rows.size(); r++) {
+        for (int s = 0; s < c; s++) z[s] = (byOpening[r][s] + byEnding[r][s]) / 2;
+        double[] x = CascadeRouter.features(posterior(z, temperature), shapes[rows.get(r)]);
+        for (int j = 0; j < width; j++) values[r * width + j] = (float) x[j];
+      }
+      return new LogisticRegression.Design(values, rows.size(), width);
+    }
+
+    /**
+     * Per row, the cosine similarity of its vector to each source's centroid of {@code fitted}
+     * (without the row itself), or {@code -Infinity} for a source with no other member.
+     */
+    private double[][] similarities(List<float[]> vectors, List<Integer> fitted, List<Integer> rows,
+        boolean[] isFitted) {
       int dims = vectors.getFirst().length;
       int c = sources.size();
       double[] sums = new double[c * dims];
@@ -294,11 +318,7 @@ public final class RouterTraining {
       for (int s = 0; s < c; s++) {
         for (int k = 0; k < dims; k++) squaredNorms[s] += sums[s * dims + k] * sums[s * dims + k];
       }
-      boolean[] isFitted = new boolean[n];
-      for (int i : fitted) isFitted[i] = true;
-      int width = CascadeRouter.featureCount(c);
-      float[] values = new float[rows.size() * width];
-      double[] z = new double[c];
+      double[][] out = new double[rows.size()][c];
       for (int r = 0; r < rows.size(); r++) {
         int i = rows.get(r);
         float[] v = vectors.get(i);
@@ -314,13 +334,10 @@ public final class RouterTraining {
             dot -= self;
           }
           int members = counts[s] - (own ? 1 : 0);
-          z[s] = members == 0 || norm2 <= 1e-12 ? Double.NEGATIVE_INFINITY : dot / Math.sqrt(norm2);
+          out[r][s] = members == 0 || norm2 <= 1e-12 ? Double.NEGATIVE_INFINITY : dot / Math.sqrt(norm2);
         }
-        double[] posterior = posterior(z, temperature);
-        double[] x = CascadeRouter.features(posterior, shapes[i]);
-        for (int j = 0; j < width; j++) values[r * width + j] = (float) x[j];
       }
-      return new LogisticRegression.Design(values, rows.size(), width);
+      return out;
     }
 
     private static double[] posterior(double[] z, double temperature) {

@@ -98,21 +98,25 @@ class CascadeRouterTest {
           random.nextDouble() < (hard ? 0.3 : 0.9), random.nextDouble() < 0.9));
       vectors.add(slightlyMoved(hard ? hardCentre : easyCentre, random, 0.8));
     }
-    CascadeRouter router = RouterTraining.train("test-model", prompts, vectors, 1, new PrintWriter(new StringWriter()));
+    // Short prompts: each one's ending is its opening.
+    CascadeRouter router = RouterTraining.train("test-model", prompts, vectors.stream().map(CascadeRouterTest::both).toList(), 1,
+        new PrintWriter(new StringWriter()));
 
     float[] newHard = slightlyMoved(hardCentre, random, 0.8);
     float[] newEasy = slightlyMoved(easyCentre, random, 0.8);
     String question = "Question 300?\nA. yes\nB. no\nAnswer:"; // shaped like the training prompts
-    double hardScore = router.score(question, newHard);
-    double easyScore = router.score(question, newEasy);
+    double hardScore = router.score(question, newHard, newHard);
+    double easyScore = router.score(question, newEasy, newEasy);
     assertThat(hardScore).as("about 0.9 - 0.3").isCloseTo(0.6, within(0.15));
     assertThat(easyScore).as("about 0.9 - 0.9").isCloseTo(0.0, within(0.15));
     // 95% of the strong model's accuracy (0.855) needs about 85% of the hard prompts sent to it, and no easy one.
     int hardEscalated = 0;
     int easyEscalated = 0;
     for (int i = 0; i < 100; i++) {
-      if (router.score(question, slightlyMoved(hardCentre, random, 0.8)) >= router.defaultThreshold()) hardEscalated++;
-      if (router.score(question, slightlyMoved(easyCentre, random, 0.8)) >= router.defaultThreshold()) easyEscalated++;
+      float[] hard = slightlyMoved(hardCentre, random, 0.8);
+      float[] easy = slightlyMoved(easyCentre, random, 0.8);
+      if (router.score(question, hard, hard) >= router.defaultThreshold()) hardEscalated++;
+      if (router.score(question, easy, easy) >= router.defaultThreshold()) easyEscalated++;
     }
     assertThat(hardEscalated).isGreaterThanOrEqualTo(70);
     assertThat(easyEscalated).isLessThanOrEqualTo(5);
@@ -124,22 +128,82 @@ class CascadeRouterTest {
     Path file = dir.resolve("router.json");
     router.write(file);
     CascadeRouter read = CascadeRouter.read(file);
-    assertThat(read.score(question, newHard)).isCloseTo(hardScore, within(1e-6));
-    assertThat(read.score(question, newEasy)).isCloseTo(easyScore, within(1e-6));
-    assertThat(read.score(question, vectors.get(0))).as("a training prompt, through its near duplicates")
-        .isCloseTo(router.score(question, vectors.get(0)), within(1e-6));
+    assertThat(read.score(question, newHard, newHard)).isCloseTo(hardScore, within(1e-6));
+    assertThat(read.score(question, newEasy, newEasy)).isCloseTo(easyScore, within(1e-6));
+    float[] trained = vectors.get(0);
+    assertThat(read.score(question, trained, trained)).as("a training prompt, through its near duplicates")
+        .isCloseTo(router.score(question, trained, trained), within(1e-6));
     assertThat(read.defaultThreshold()).isEqualTo(router.defaultThreshold());
   }
 
   @Test
-  void aRouterFileOfTheFormerVersionIsRefusedWithAnInstructionToTrainAgain() throws Exception {
+  void theEndingOfLongPromptsTellsTheSourceWhenTheirOpeningsAreAlike() throws Exception {
+    // Every prompt opens with much the same passage; only the question at its end tells "hard" from "easy".
+    Random random = new Random(5);
+    float[] passage = unit(random);
+    float[] hardCentre = unit(random);
+    float[] easyCentre = unit(random);
+    List<LabelledPrompt> prompts = new ArrayList<>();
+    List<PromptEmbedder.PromptVectors> vectors = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      boolean hard = i % 2 == 0;
+      prompts.add(new LabelledPrompt(hard ? "hard.csv" : "easy.csv", i, "Question " + i + "?\nA. yes\nB. no\nAnswer:",
+          random.nextDouble() < (hard ? 0.3 : 0.9), random.nextDouble() < 0.9));
+      vectors.add(new PromptEmbedder.PromptVectors(slightlyMoved(passage, random, 0.3),
+          slightlyMoved(hard ? hardCentre : easyCentre, random, 0.8)));
+    }
+    CascadeRouter router = RouterTraining.train("test-model", prompts, vectors, 1, new PrintWriter(new StringWriter()));
+
+    String question = "Question 300?\nA. yes\nB. no\nAnswer:";
+    float[] opening = slightlyMoved(passage, random, 0.3);
+    double hardScore = router.score(question, opening, slightlyMoved(hardCentre, random, 0.8));
+    double easyScore = router.score(question, opening, slightlyMoved(easyCentre, random, 0.8));
+    assertThat(hardScore).as("about 0.9 - 0.3").isCloseTo(0.6, within(0.2));
+    assertThat(easyScore).as("about 0.9 - 0.9").isCloseTo(0.0, within(0.2));
+
+    Path file = dir.resolve("router.json");
+    router.write(file);
+    float[] ending = slightlyMoved(hardCentre, random, 0.8);
+    assertThat(CascadeRouter.read(file).score(question, opening, ending)).as("the ending centroids, through the file")
+        .isCloseTo(router.score(question, opening, ending), within(1e-6));
+  }
+
+  @Test
+  void aPromptsEndingIsItsLastCharactersFromAWordStartAndAShortPromptIsItsOwnEnding() {
+    String question = "\nWhich of these is a prime number?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer:";
+    String passage = "word ".repeat(400) + "closing" + question;
+    assertThat(CascadeRouter.hasOwnEnding(passage)).isTrue();
+    String ending = CascadeRouter.ending(passage);
+    assertThat(ending).endsWith(question).doesNotStartWith(" ").hasSizeLessThanOrEqualTo(PromptEmbedder.ENDING_CHARS);
+    assertThat(ending.charAt(0) == 'w' || ending.startsWith("closing")).as("starts at a word: " + ending).isTrue();
+    assertThat(CascadeRouter.input(passage)).startsWith("word word");
+
+    String shortOne = "What is 2 + 2?\nA. 3\nB. 4\nAnswer:";
+    assertThat(CascadeRouter.hasOwnEnding(shortOne)).isFalse();
+    assertThat(CascadeRouter.ending(shortOne)).isEqualTo(CascadeRouter.input(shortOne)).isEqualTo(shortOne);
+    assertThat(CascadeRouter.ending("x".repeat(500))).as("one unbroken word is cut where it falls").hasSize(400);
+  }
+
+  @Test
+  void aRouterFileOfAFormerVersionIsRefusedWithAnInstructionToTrainAgain() throws Exception {
+    Path two = Files.writeString(dir.resolve("two.json"), """
+        {"format": "sluice-cascade-router", "version": 2, "embedding_model": "all-minilm-l6-v2",
+         "dimensions": 384, "input_chars": 1000, "default_threshold": 0.1,
+         "classifier": {"type": "source-logistic", "sources": ["a.csv"], "source_centroids": ""}}
+        """);
+    assertThatThrownBy(() -> CascadeRouter.read(two)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is a version 2 router; this Sluice reads version 3 (train it again");
     Path old = Files.writeString(dir.resolve("old.json"), """
         {"format": "sluice-cascade-router", "version": 1, "embedding_model": "all-minilm-l6-v2",
          "dimensions": 384, "input_chars": 1000, "default_threshold": 0.1,
          "classifier": {"type": "knn", "k": 50, "count": 0, "vectors": "", "targets": ""}}
         """);
     assertThatThrownBy(() -> CascadeRouter.read(old)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("is a version 1 router; this Sluice reads version 2 (train it again");
+        .hasMessageContaining("is a version 1 router; this Sluice reads version 3 (train it again");
+  }
+
+  private static PromptEmbedder.PromptVectors both(float[] v) {
+    return new PromptEmbedder.PromptVectors(v, v);
   }
 
   private static float[] unit(Random random) {
