@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
@@ -25,8 +26,12 @@ import java.util.TreeSet;
  * <p>Three hyper-parameters are chosen by {@value #FOLDS}-fold cross-validation on the training
  * prompts alone: the temperature of the source probabilities and the ridge penalties of the main
  * and of the source-by-shape weights. Each candidate is trained on four folds and scores the
- * fifth; the one whose pooled out-of-fold scores keep the most of the strong model's accuracy, on
- * average over 20% to 60% of calls sent to the strong model, wins. The winner's out-of-fold
+ * fifth; its quality on a fold is the share of the strong model's accuracy its scores keep there,
+ * on average over 20% to 60% of calls sent to the strong model. The choice follows the
+ * one-standard-error rule ({@link #choose}): of the candidates whose mean quality over the folds
+ * falls short of the best one's by at most the standard error of that shortfall, the most
+ * regularised. Candidates differ by little, so the best mean alone is partly chance; the rule leans
+ * towards smoother weights when the folds cannot tell them apart. The chosen candidate's out-of-fold
  * predictions give each training prompt's residuals for {@link NearDuplicates}, and its
  * out-of-fold scores the default threshold: the highest one (the fewest strong calls) that keeps
  * {@value #DEFAULT_QUALITY} of the strong model's accuracy on them. The router itself is then
@@ -51,6 +56,57 @@ public final class RouterTraining {
       return "temperature " + number(temperature) + ", penalty " + number(penalty) + ", interaction penalty "
           + number(interactionPenalty);
     }
+
+    /**
+     * How strongly these settings smooth the weights: the sum of each value's rank in its grid,
+     * counted from the least smoothing one (for the temperature, the highest: a lower temperature
+     * spreads the source probabilities over more sources; for the penalties, the lowest).
+     */
+    int regularisation() {
+      return TEMPERATURES.length - 1 - rank(TEMPERATURES, temperature) + rank(PENALTIES, penalty)
+          + rank(INTERACTION_PENALTIES, interactionPenalty);
+    }
+
+    private static int rank(double[] grid, double value) {
+      for (int i = 0; i < grid.length; i++) if (grid[i] == value) return i;
+      throw new IllegalArgumentException(value + " is not in the grid " + Arrays.toString(grid));
+    }
+  }
+
+  /** A candidate's cross-validation: its quality on each held-out fold. */
+  record Validated(Settings settings, double[] foldQualities) {
+    double mean() {
+      double sum = 0;
+      for (double q : foldQualities) sum += q;
+      return sum / foldQualities.length;
+    }
+
+    /**
+     * How far this candidate's mean falls below {@code other}'s, fold by fold: the mean of the
+     * differences and its standard error (their sample standard deviation over the square root of
+     * their number). The folds are the same for every candidate, so the difference is compared
+     * fold by fold: how hard a fold is moves every candidate's quality alike.
+     */
+    Shortfall shortfallFrom(Validated other) {
+      int k = foldQualities.length;
+      double[] d = new double[k];
+      double mean = 0;
+      for (int f = 0; f < k; f++) {
+        d[f] = other.foldQualities[f] - foldQualities[f];
+        mean += d[f] / k;
+      }
+      double squares = 0;
+      for (double x : d) squares += (x - mean) * (x - mean);
+      double standardError = k < 2 ? 0 : Math.sqrt(squares / (k - 1)) / Math.sqrt(k);
+      return new Shortfall(mean, standardError);
+    }
+  }
+
+  /** A mean difference over the folds and its standard error. */
+  record Shortfall(double mean, double standardError) {
+    boolean withinOneStandardError() {
+      return mean <= standardError;
+    }
   }
 
   private RouterTraining() {}
@@ -73,31 +129,41 @@ public final class RouterTraining {
     if (prompts.size() < 8) throw new IllegalArgumentException("at least 8 labelled prompts are needed, got " + prompts.size());
     Data d = Data.of(prompts, vectors, seed);
 
-    List<ObjectNode> tried = new ArrayList<>();
-    Settings best = null;
-    double bestQuality = Double.NEGATIVE_INFINITY;
-    double[][] bestOutOfFold = null;
+    List<Validated> validated = new ArrayList<>();
+    List<double[][]> outOfFolds = new ArrayList<>();
     for (double temperature : TEMPERATURES) {
       List<Settings> candidates = new ArrayList<>();
       for (double p : PENALTIES) for (double q : INTERACTION_PENALTIES) candidates.add(new Settings(temperature, p, q));
       double[][][] outOfFold = outOfFold(d, candidates);
       for (int k = 0; k < candidates.size(); k++) {
-        double quality = meanQuality(d, gains(outOfFold[k][0], outOfFold[k][1]));
-        ObjectNode row = JsonNodeFactory.instance.objectNode();
-        row.put("temperature", candidates.get(k).temperature());
-        row.put("penalty", candidates.get(k).penalty());
-        row.put("interaction_penalty", candidates.get(k).interactionPenalty());
-        row.put("quality", round(quality));
-        tried.add(row);
-        if (quality > bestQuality) {
-          bestQuality = quality;
-          best = candidates.get(k);
-          bestOutOfFold = outOfFold[k];
-        }
+        double[] scores = gains(outOfFold[k][0], outOfFold[k][1]);
+        double[] foldQualities = new double[FOLDS];
+        for (int f = 0; f < FOLDS; f++) foldQualities[f] = meanQuality(d, scores, d.rows(f, true));
+        validated.add(new Validated(candidates.get(k), foldQualities));
+        outOfFolds.add(outOfFold[k]);
       }
-      progress.printf("cross-validation, temperature %s done; best so far: %s, keeping %.2f%% of the strong model's "
-          + "accuracy on average at 20-60%% strong calls%n", number(temperature), best, 100 * bestQuality);
+      progress.printf("cross-validation, temperature %s done%n", number(temperature));
       progress.flush();
+    }
+    Validated top = validated.stream().max(Comparator.comparingDouble(Validated::mean)).orElseThrow();
+    Validated chosen = choose(validated);
+    Settings best = chosen.settings();
+    double[][] bestOutOfFold = outOfFolds.get(validated.indexOf(chosen));
+    progress.printf("best mean over the folds: %s, keeping %.2f%% of the strong model's accuracy on average at "
+        + "20-60%% strong calls; the most regularised within one standard error of it: %s, %.2f%%%n",
+        top.settings(), 100 * top.mean(), best, 100 * chosen.mean());
+    progress.flush();
+    List<ObjectNode> tried = new ArrayList<>();
+    for (Validated v : validated) {
+      ObjectNode row = JsonNodeFactory.instance.objectNode();
+      row.put("temperature", v.settings().temperature());
+      row.put("penalty", v.settings().penalty());
+      row.put("interaction_penalty", v.settings().interactionPenalty());
+      Shortfall shortfall = v.shortfallFrom(top);
+      row.put("quality", round(v.mean()));
+      row.put("shortfall", round(shortfall.mean()));
+      row.put("shortfall_standard_error", round(shortfall.standardError()));
+      tried.add(row);
     }
 
     float[] strongResiduals = new float[d.n];
@@ -135,7 +201,8 @@ public final class RouterTraining {
     training.put("folds", FOLDS);
     training.put("seed", seed);
     training.put("criterion", "share of the strong model's accuracy kept, out of fold, on average at 20% to 60% "
-        + "of calls to the strong model");
+        + "of calls to the strong model, mean over the folds; of the candidates whose shortfall from the best mean is "
+        + "at most its standard error over the folds, the most regularised");
     training.put("temperature", best.temperature());
     training.put("penalty", best.penalty());
     training.put("interaction_penalty", best.interactionPenalty());
@@ -194,18 +261,40 @@ public final class RouterTraining {
     return g;
   }
 
-  /** The share of the strong model's accuracy kept when the top-scored prompts go to it, averaged over {@link #SHARES}. */
-  static double meanQuality(Data d, double[] scores) {
-    int strongCorrect = count(d.strong);
+  /**
+   * The one-standard-error rule: of the candidates whose mean quality falls short of the best
+   * mean by at most the standard error of that shortfall over the folds ({@link
+   * Validated#shortfallFrom}), the most regularised ({@link Settings#regularisation}); among
+   * equally regularised ones, the higher mean.
+   */
+  static Validated choose(List<Validated> validated) {
+    Validated top = validated.stream().max(Comparator.comparingDouble(Validated::mean)).orElseThrow();
+    return validated.stream()
+        .filter(v -> v.shortfallFrom(top).withinOneStandardError())
+        .max(Comparator.comparingInt((Validated v) -> v.settings().regularisation())
+            .thenComparingDouble(Validated::mean))
+        .orElseThrow();
+  }
+
+  /**
+   * The share of the strong model's accuracy kept among {@code rows} when their top-scored ones go
+   * to it, averaged over {@link #SHARES}.
+   */
+  static double meanQuality(Data d, double[] scores, List<Integer> rows) {
+    int strongCorrect = 0;
+    int cheapCorrect = 0;
+    for (int i : rows) {
+      if (d.strong[i]) strongCorrect++;
+      if (d.cheap[i]) cheapCorrect++;
+    }
     if (strongCorrect == 0) return 0;
-    Integer[] order = new Integer[d.n];
-    for (int i = 0; i < d.n; i++) order[i] = i;
-    Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+    List<Integer> order = new ArrayList<>(rows);
+    order.sort((a, b) -> Double.compare(scores[b], scores[a]));
     double total = 0;
     for (double share : SHARES) {
-      int correct = count(d.cheap);
-      int top = (int) Math.round(share * d.n);
-      for (int j = 0; j < top; j++) correct += d.prompts.get(order[j]).gainFromStrong();
+      int correct = cheapCorrect;
+      int top = (int) Math.round(share * order.size());
+      for (int j = 0; j < top; j++) correct += d.prompts.get(order.get(j)).gainFromStrong();
       total += (double) correct / strongCorrect;
     }
     return total / SHARES.length;
