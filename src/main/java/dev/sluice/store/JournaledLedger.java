@@ -133,8 +133,9 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
         MemorySegment.copy(line, 0, segment.map, ValueLayout.JAVA_BYTE, segment.bytes, line.length);
         segment.bytes += line.length;
         segment.pending.incrementAndGet();
-      } catch (IOException | InternalError e) {
-        // InternalError: the page behind the mapping could not be stored (a full disk), reported as a fault
+      } catch (IOException | InternalError | IllegalStateException e) {
+        // InternalError: the page behind the mapping could not be stored (a full disk), reported as a
+        // fault; IllegalStateException: the ledger was closed and its segment unmapped
         return CompletableFuture.failedFuture(new StoreException("the ledger journal cannot be written: " + e.getMessage(), e));
       }
     }

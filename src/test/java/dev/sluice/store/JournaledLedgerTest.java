@@ -106,6 +106,17 @@ class JournaledLedgerTest {
   }
 
   @Test
+  void anAppendAfterCloseFailsItsStageInsteadOfThrowing(@TempDir Path dir) {
+    JournaledLedger ledger = JournaledLedger.open(new RecordingLedger(), dir);
+    ledger.close();
+
+    CompletableFuture<Void> appended = ledger.append(record("req_1")).toCompletableFuture();
+
+    assertThat(appended).isCompletedExceptionally();
+    assertThat(appended.exceptionNow()).isInstanceOf(StoreException.class);
+  }
+
+  @Test
   void aRecordSurvivesInTheJournalUntilTheDatabaseHasIt(@TempDir Path dir) throws Exception {
     RecordingLedger db = new RecordingLedger();
     db.hold = true;
