@@ -1,12 +1,11 @@
 package dev.sluice.provider.openai;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Json;
 import dev.sluice.api.JsonBody;
@@ -24,13 +23,18 @@ import java.util.Map;
 
 /**
  * Pure translation between a client's OpenAI request and what an OpenAI-compatible upstream gets,
- * and back. The request is passed through field by field (unknown fields included), or as the
- * client's own bytes when nothing changes, with two changes: {@code model} becomes the deployment's upstream name, and a streaming request always asks
+ * and back. The request is passed through field by field (unknown fields included) with two
+ * changes: {@code model} becomes the deployment's upstream name, and a streaming request always asks
  * for the final usage chunk ({@code stream_options.include_usage}), so every stream can be metered;
- * the HTTP edge drops that chunk again when the client did not ask for it.
+ * the HTTP edge drops that chunk again when the client did not ask for it. When neither change
+ * applies, the client's own bytes are sent.
  */
 public final class OpenAiCodec {
   private OpenAiCodec() {}
+
+  /** Reads one value where a parser stands, leaving the rest of the document to the parser. */
+  private static final ObjectReader IN_PLACE =
+      Json.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** The upstream body for a chat completion. */
   public static Buffer chatRequest(ObjectNode client, Buffer clientBytes, String upstreamModel, boolean stream) {
@@ -119,42 +123,6 @@ public final class OpenAiCodec {
    * the array field every client reads ({@code choices}, {@code data}), and keeps its bytes to pass
    * on untouched.
    */
-  /**
-   * Reads the value where the parser stands (its first token already read) into a tree, leaving
-   * the rest of the document to the parser. Built here rather than by an {@code ObjectReader},
-   * whose per-call set-up costs more than reading the few fields of a usage object.
-   */
-  static JsonNode readValue(JsonParser p) throws IOException {
-    JsonNodeFactory nodes = JsonNodeFactory.instance;
-    return switch (p.currentToken()) {
-      case START_OBJECT -> {
-        ObjectNode o = nodes.objectNode();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          p.nextToken();
-          o.set(name, readValue(p));
-        }
-        yield o;
-      }
-      case START_ARRAY -> {
-        ArrayNode a = nodes.arrayNode();
-        while (p.nextToken() != JsonToken.END_ARRAY) a.add(readValue(p));
-        yield a;
-      }
-      case VALUE_STRING -> nodes.textNode(p.getText());
-      case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-        case INT -> nodes.numberNode(p.getIntValue());
-        case LONG -> nodes.numberNode(p.getLongValue());
-        default -> nodes.numberNode(p.getBigIntegerValue());
-      };
-      case VALUE_NUMBER_FLOAT -> nodes.numberNode(p.getDoubleValue()); // as the mapper reads floats
-      case VALUE_TRUE -> nodes.booleanNode(true);
-      case VALUE_FALSE -> nodes.booleanNode(false);
-      case VALUE_NULL -> nodes.nullNode();
-      default -> throw new JsonParseException(p, "unexpected " + p.currentToken());
-    };
-  }
-
   static JsonBody checkObjectWithArray(Buffer body, String arrayField) {
     try (JsonParser p = Json.MAPPER.getFactory().createParser(body.getBytes())) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -168,7 +136,7 @@ public final class OpenAiCodec {
         JsonToken value = p.nextToken();
         if (name.equals(arrayField) && value == JsonToken.START_ARRAY) found = true;
         if (name.equals("usage") && value == JsonToken.START_OBJECT) {
-          usage = readValue(p); // the one part every answer is read for: metering
+          usage = IN_PLACE.readTree(p); // the one part every answer is read for: metering
         } else {
           p.skipChildren();
         }
