@@ -28,20 +28,17 @@ final class PromptEmbedder {
     try (Embedder embedder = MiniLm.start();
         EmbeddingCache cache = cacheFile == null ? EmbeddingCache.none(MiniLm.DIMENSIONS)
             : EmbeddingCache.open(cacheFile, MiniLm.DIMENSIONS)) {
+      // Every prompt's opening, then the endings of the prompts that have their own, in order.
       List<String> texts = new ArrayList<>(prompts.stream().map(LabelledPrompt::prompt).toList());
-      List<Integer> withEnding = new ArrayList<>();
-      for (int i = 0; i < prompts.size(); i++) {
-        if (hasOwnEnding(prompts.get(i).prompt())) {
-          withEnding.add(i);
-          texts.add(ending(prompts.get(i).prompt()));
-        }
+      for (LabelledPrompt p : prompts) {
+        if (hasOwnEnding(p.prompt())) texts.add(ending(p.prompt()));
       }
       List<float[]> vectors = embedAll(embedder, cache, texts, progress);
       List<PromptVectors> out = new ArrayList<>(prompts.size());
-      for (int i = 0; i < prompts.size(); i++) out.add(new PromptVectors(vectors.get(i), vectors.get(i)));
-      for (int k = 0; k < withEnding.size(); k++) {
-        int i = withEnding.get(k);
-        out.set(i, new PromptVectors(vectors.get(i), vectors.get(prompts.size() + k)));
+      int nextEnding = prompts.size();
+      for (int i = 0; i < prompts.size(); i++) {
+        float[] opening = vectors.get(i);
+        out.add(new PromptVectors(opening, hasOwnEnding(prompts.get(i).prompt()) ? vectors.get(nextEnding++) : opening));
       }
       return out;
     }
