@@ -68,6 +68,15 @@ class JournaledLedgerTest {
         "miss", 0, null, 1234, 567, 200, null, null, "[]");
   }
 
+  /** The journal's one segment file. */
+  static Path onlySegment(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      List<Path> all = files.toList();
+      assertThat(all).hasSize(1);
+      return all.getFirst();
+    }
+  }
+
   /** What a process that died in the middle of copying a line leaves: the line's first bytes after the last record. */
   static void crashWhileWriting(Path segment, byte[] partialLine) throws IOException {
     byte[] file = Files.readAllBytes(segment);
@@ -87,10 +96,7 @@ class JournaledLedgerTest {
     ledger.append(record("req_2"));
     ledger.close();
 
-    Path segment;
-    try (var files = Files.list(dir)) {
-      segment = files.findFirst().orElseThrow();
-    }
+    Path segment = onlySegment(dir);
     byte[] expected = new byte[0];
     for (String id : List.of("req_1", "req_2")) {
       byte[] line = JournaledLedger.encode(record(id));
@@ -140,10 +146,7 @@ class JournaledLedgerTest {
     JournaledLedger ledger = JournaledLedger.open(db, dir);
     ledger.append(record("req_1"));
     ledger.append(record("req_2"));
-    Path segment;
-    try (var files = Files.list(dir)) {
-      segment = files.findFirst().orElseThrow();
-    }
+    Path segment = onlySegment(dir);
     crashWhileWriting(segment, "{\"time_us\":17, \"request_id\":\"req_3\", \"ten".getBytes(StandardCharsets.UTF_8));
 
     RecordingLedger again = new RecordingLedger();
@@ -159,10 +162,7 @@ class JournaledLedgerTest {
     db.hold = true;
     JournaledLedger ledger = JournaledLedger.open(db, dir);
     ledger.append(record("req_1"));
-    Path segment;
-    try (var files = Files.list(dir)) {
-      segment = files.findFirst().orElseThrow();
-    }
+    Path segment = onlySegment(dir);
     UsageRecord r = record("req_2");
     byte[] line = JournaledLedger.encode(new UsageRecord(r.time(), r.requestId(), r.tenant(), r.keyId(), "recherche élargie",
         r.user(), r.run(), r.tags(), r.operation(), r.modelAsked(), r.modelServed(), r.deployment(), r.provider(), r.pool(),
