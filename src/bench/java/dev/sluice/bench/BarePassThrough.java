@@ -1,7 +1,14 @@
 package dev.sluice.bench;
 
 import io.vertx.core.DeploymentOptions;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import java.util.ArrayList;
+import java.util.List;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -48,16 +55,37 @@ public final class BarePassThrough extends VerticleBase {
     boolean virtual = args.length > 2 && args[2].equals("--virtual-threads");
     int loops = Runtime.getRuntime().availableProcessors();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
-    vertx.deployVerticle(() -> new BarePassThrough(port, upstream.getHost(), upstream.getPort(), virtual),
-            new DeploymentOptions().setInstances(loops)
-                .setThreadingModel(virtual ? ThreadingModel.VIRTUAL_THREAD : ThreadingModel.EVENT_LOOP))
-        .onSuccess(id -> System.out.println("bare pass-through on 127.0.0.1:" + port + " -> " + upstream))
-        .onFailure(err -> {
-          err.printStackTrace();
-          System.exit(1);
+    if (virtual) {
+      vertx.deployVerticle(() -> new BarePassThrough(port, upstream.getHost(), upstream.getPort(), true),
+              new DeploymentOptions().setInstances(loops).setThreadingModel(ThreadingModel.VIRTUAL_THREAD))
+          .onSuccess(id -> System.out.println("bare pass-through on 127.0.0.1:" + port + " -> " + upstream))
+          .onFailure(BarePassThrough::die);
+    } else {
+      // One instance on each event loop, placed as Sluice places its servers.
+      VertxInternal vx = (VertxInternal) vertx;
+      List<Future<?>> started = new ArrayList<>();
+      for (EventExecutor loop : vx.nettyEventLoopGroup()) {
+        ContextInternal context = vx.contextBuilder().withThreadingModel(ThreadingModel.EVENT_LOOP)
+            .withEventLoop((EventLoop) loop).build();
+        Promise<Void> listening = context.promise();
+        context.runOnContext(v -> {
+          BarePassThrough proxy = new BarePassThrough(port, upstream.getHost(), upstream.getPort(), false);
+          proxy.init(vertx, context);
+          proxy.start().<Void>mapEmpty().onComplete(listening);
         });
+        started.add(listening.future());
+      }
+      Future.all(started)
+          .onSuccess(id -> System.out.println("bare pass-through on 127.0.0.1:" + port + " -> " + upstream))
+          .onFailure(BarePassThrough::die);
+    }
     // Virtual-thread verticles leave no non-daemon thread behind: keep the process alive.
     Thread.currentThread().join();
+  }
+
+  private static void die(Throwable err) {
+    err.printStackTrace();
+    System.exit(1);
   }
 
   @Override
