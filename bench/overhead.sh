@@ -3,8 +3,11 @@
 # against the mock upstream called directly, a bare Vert.x pass-through (the floor for any
 # Vert.x proxy) and the Portkey gateway, non-streaming and streaming.
 #
-#   bench/overhead.sh [--out-dir DIR] [--no-portkey] [--virtual-threads] [overhead.sh options, e.g. -r 5 -c 1,32]
+#   bench/overhead.sh [--out-dir DIR] [--no-portkey] [--virtual-threads] [--prewarm S] [overhead.sh options, e.g. -r 5 -c 1,32]
 #
+# --prewarm S (default 60) first drives each Java target alone for S seconds at 32 connections,
+# streaming and not, so that the JIT has compiled their request paths before any round is measured:
+# on two busy cores Sluice needs 20 to 30 s of load for that, beyond the harness's warm-up of 5 s.
 # --virtual-threads adds the bare pass-through written as blocking code on virtual threads.
 # --metering adds a second Sluice whose calls use a tenant key and pass a budget and a rate limit
 # (bench/overhead-keys.yaml), beside the first one, which has none of them.
@@ -21,6 +24,7 @@ out_dir=$ROOT/target/bench/overhead-$(date -u +%Y%m%d-%H%M%S)
 portkey=1
 virtual=0
 metering=0
+prewarm=60
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,7 +32,8 @@ while [ $# -gt 0 ]; do
     --no-portkey) portkey=0 ;;
     --virtual-threads) virtual=1 ;;
     --metering) metering=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --prewarm) prewarm=$2; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) pass+=("$1") ;;
   esac
   shift
@@ -103,6 +108,28 @@ if [ "$portkey" = 1 ]; then
     started_pk=1
   fi
   echo "$("$BENCH_SCRIPTS/peer-portkey.sh" target "$PK_PORT") | pid=$("$BENCH_SCRIPTS/peer-portkey.sh" pid "$PK_PORT")" >>"$targets"
+fi
+
+# Steady state first: the JIT compiles a request path only after thousands of calls.
+if [ "$prewarm" -gt 0 ]; then
+  command -v wrk >/dev/null || (. "$BENCH_SCRIPTS/lib.sh" && ensure_apt wrk)
+  body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32,"temperature":0'
+  printf '%s}' "$body" >"$out_dir/prewarm-plain.json"
+  printf '%s,"stream":true,"stream_options":{"include_usage":true}}' "$body" >"$out_dir/prewarm-stream.json"
+  while IFS= read -r line; do
+    name=${line%%=*}
+    case "$name" in direct|portkey) continue ;; esac
+    url=$(echo "$line" | cut -d'|' -f1 | sed -E 's/^[^=]+=//; s/[[:space:]]+$//')
+    echo "$line" | cut -s -d'|' -f2- | tr '|' '\n' | grep -v 'pid=' | sed -E 's/^[[:space:]]+//' | grep -v '^$' \
+      >"$out_dir/prewarm-headers" || true
+    grep -qi '^authorization:' "$out_dir/prewarm-headers" || echo "Authorization: Bearer sk-bench" >>"$out_dir/prewarm-headers"
+    log "pre-warming $name for ${prewarm}s"
+    for kind in plain stream; do
+      if [ "$kind" = plain ]; then secs=$((prewarm * 2 / 3)); else secs=$((prewarm - prewarm * 2 / 3)); fi
+      WRK_BODY_FILE="$out_dir/prewarm-$kind.json" WRK_HEADERS_FILE="$out_dir/prewarm-headers" \
+        wrk -t1 -c32 -d"${secs}s" -s "$BENCH_SCRIPTS/wrk-post.lua" "$url/chat/completions" >/dev/null
+    done
+  done <"$targets"
 fi
 
 log "non-streaming"
