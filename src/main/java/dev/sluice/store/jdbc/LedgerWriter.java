@@ -88,12 +88,14 @@ final class LedgerWriter implements AutoCloseable {
    * @param capacity records waiting at most; an append beyond fails with {@link LedgerFullException}
    * @param maxBatch records per transaction at most
    * @param lingerNanos how long the writer lets records gather before a commit. Zero when callers
-   *     wait for the commit; a few milliseconds when a journal already made the records durable,
-   *     which makes transactions fewer and larger, and each record much cheaper to write
+   *     wait for the commit; 25 ms when a journal already made the records durable, which makes
+   *     transactions fewer and larger, and each record cheaper to write: at about 9,000 records/s
+   *     the writer spent 15 µs of CPU per record with 25 ms against 20 µs with 5 ms. Readers wait
+   *     for the commit of what was appended before them, so a read may wait that long
    */
   record Limits(int capacity, int maxBatch, long lingerNanos) {
     static final Limits DEFAULT = new Limits(65_536, 4_096, 0);
-    static final Limits JOURNALED = new Limits(65_536, 4_096, 5_000_000);
+    static final Limits JOURNALED = new Limits(65_536, 4_096, 25_000_000);
 
     Limits(int capacity, int maxBatch) {
       this(capacity, maxBatch, 0);
