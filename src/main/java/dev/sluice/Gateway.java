@@ -41,22 +41,22 @@ import dev.sluice.runs.RunTracker;
 import dev.sluice.runs.loop.LoopDetector;
 import dev.sluice.server.HttpEdge;
 import dev.sluice.server.Snapshot;
-import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
-import io.vertx.core.Promise;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
-import java.util.ArrayList;
-import java.util.Iterator;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -158,7 +158,6 @@ public final class Gateway implements AutoCloseable {
     current.set(snapshot(config, null));
     HttpEdge edge = new HttpEdge(current::get, nanoClock, store, vertx, clock, metrics::scrape, responseCache::purge,
         runs, runPolicies);
-    GatewayConfig.Listen listen = config.listen();
     listen(edge, config.listen(), instances);
   }
 
