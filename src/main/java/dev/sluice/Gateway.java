@@ -282,6 +282,10 @@ public final class Gateway implements AutoCloseable {
             .setPort(listen.port())
             .setTcpNoDelay(true)
             .setCompressionSupported(false)
+            // Sluice serves no WebSockets; with these on, Netty inspects every request and
+            // response for a WebSocket extension handshake.
+            .setPerMessageWebSocketCompressionSupported(false)
+            .setPerFrameWebSocketCompressionSupported(false)
             .setMaxInitialLineLength(8192)
             .setMaxHeaderSize(64 * 1024)
             .setIdleTimeout(0);

@@ -92,7 +92,9 @@ public final class BarePassThrough extends VerticleBase {
   public Future<?> start() {
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
         new PoolOptions().setHttp1MaxSize(2000));
-    var server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true));
+    var server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true)
+        // As in Sluice: no WebSocket extension handler inspecting every request and response.
+        .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false));
     if (blocking) {
       return server.requestHandler(this::blockingHandle).listen();
     }
