@@ -24,6 +24,7 @@ import dev.sluice.events.GatewayEvents;
 import java.util.List;
 import dev.sluice.store.Store;
 import dev.sluice.store.Stores;
+import dev.sluice.config.Durations;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.config.GatewayConfig.DeploymentConfig;
 import dev.sluice.provider.HttpExchange;
@@ -41,6 +42,7 @@ import dev.sluice.runs.RunTracker;
 import dev.sluice.runs.loop.LoopDetector;
 import dev.sluice.server.HttpEdge;
 import dev.sluice.server.Snapshot;
+import dev.sluice.server.SpinningNioTransport;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Future;
@@ -120,7 +122,9 @@ public final class Gateway implements AutoCloseable {
   /** Starts a gateway on its own Vert.x instance and waits until it listens. */
   public static Gateway start(GatewayConfig config) {
     int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(loops);
+    Vertx vertx = config.eventLoopSpin().isZero() ? Vertx.vertx(options)
+        : Vertx.builder().with(options).withTransport(new SpinningNioTransport(config.eventLoopSpin())).build();
     Gateway g = new Gateway(vertx, true);
     try {
       g.startServers(config, loops);
@@ -166,6 +170,10 @@ public final class Gateway implements AutoCloseable {
     Snapshot old = current.get();
     if (!config.listen().equals(old.config().listen())) {
       log.warn("config: listen changed from {} to {}; this takes effect after a restart", old.config().listen(), config.listen());
+    }
+    if (!config.eventLoopSpin().equals(old.config().eventLoopSpin())) {
+      log.warn("config: event_loop_spin changed from {} to {}; this takes effect after a restart",
+          Durations.format(old.config().eventLoopSpin()), Durations.format(config.eventLoopSpin()));
     }
     current.set(snapshot(config, old.catalog()));
   }

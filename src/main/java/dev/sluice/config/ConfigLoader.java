@@ -131,6 +131,7 @@ public final class ConfigLoader {
     String accessLog = top.string("access_log").filter(s -> !s.isBlank()).orElse("off");
     GatewayConfig.CacheLimits cacheLimits = cacheLimits(top);
     RunsConfig runs = top.mapping("runs").map(ConfigLoader::runs).orElse(RunsConfig.DEFAULT);
+    Duration spin = eventLoopSpin(top);
     List<TenantConfig> tenants = new ArrayList<>();
     for (YamlNode t : top.mappings("tenants")) {
       tenant(t, !accessLog.equals("off")).ifPresent(tenants::add);
@@ -144,7 +145,21 @@ public final class ConfigLoader {
     }
     checkModels(models, problems);
     return new GatewayConfig(source, listen, adminKey, maxBody, timeouts, retry, breaker, models, store, tenants, zone,
-        accessLog, cacheLimits, runs);
+        accessLog, cacheLimits, runs, spin);
+  }
+
+  /** {@code event_loop_spin}: a duration up to 1ms, or {@code 0} / {@code off} for none. */
+  private static Duration eventLoopSpin(YamlNode top) {
+    Optional<String> text = top.string("event_loop_spin").map(String::trim);
+    if (text.isEmpty()) return GatewayConfig.DEFAULT_EVENT_LOOP_SPIN;
+    if (text.get().equals("0") || text.get().equals("off")) return Duration.ZERO;
+    Optional<Duration> d = Durations.parse(text.get());
+    if (d.isEmpty() || d.get().compareTo(GatewayConfig.MAX_EVENT_LOOP_SPIN) > 0) {
+      top.problemAt("event_loop_spin", "'event_loop_spin' must be a duration from 0 to 1ms such as 50us, or off; got '"
+          + text.get() + "'");
+      return GatewayConfig.DEFAULT_EVENT_LOOP_SPIN;
+    }
+    return d.get();
   }
 
   private static GatewayConfig.CacheLimits cacheLimits(YamlNode top) {

@@ -10,14 +10,18 @@ import java.util.regex.Pattern;
 public final class Durations {
   private Durations() {}
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|µs|ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|kib|mb|mib|gb|gib)?");
 
-  /** {@code 250ms}, {@code 5s}, {@code 1.5m}, {@code 2h}, {@code 1d}; empty when malformed. */
+  /**
+   * {@code 50us} (or {@code 50µs}), {@code 250ms}, {@code 5s}, {@code 1.5m}, {@code 2h}, {@code 1d};
+   * empty when malformed. Microseconds are kept; every other unit is rounded to the millisecond.
+   */
   public static Optional<Duration> parse(String text) {
     Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
     if (!m.matches()) return Optional.empty();
     double n = Double.parseDouble(m.group(1));
+    if (m.group(2).equals("us") || m.group(2).equals("µs")) return Optional.of(Duration.ofNanos(Math.round(n * 1_000)));
     double millis = switch (m.group(2)) {
       case "ms" -> n;
       case "s" -> n * 1_000;
@@ -45,6 +49,7 @@ public final class Durations {
 
   /** The shortest config-file spelling of a duration, for messages and docs. */
   public static String format(Duration d) {
+    if (d.toNanos() % 1_000_000 != 0) return d.toNanos() / 1_000 + "us";
     long ms = d.toMillis();
     if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
     if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";

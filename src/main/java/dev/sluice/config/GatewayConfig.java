@@ -29,9 +29,17 @@ public record GatewayConfig(
     java.time.ZoneId timeZone,
     String accessLog,
     CacheLimits cache,
-    dev.sluice.runs.RunsConfig runs) {
+    dev.sluice.runs.RunsConfig runs,
+    Duration eventLoopSpin) {
 
   public static final long DEFAULT_MAX_REQUEST_BODY = 4L << 20;
+  /**
+   * How long an idle event loop polls before it blocks ({@code event_loop_spin}); zero: never. See
+   * {@link dev.sluice.server.SpinningNioTransport}.
+   */
+  public static final Duration DEFAULT_EVENT_LOOP_SPIN = Duration.ofNanos(50_000);
+  /** The longest {@code event_loop_spin} accepted: beyond it, spinning costs CPU for no latency. */
+  public static final Duration MAX_EVENT_LOOP_SPIN = Duration.ofMillis(1);
   public static final String DEFAULT_STORE = "sqlite:data/sluice.db";
 
   public GatewayConfig {
@@ -44,13 +52,13 @@ public record GatewayConfig(
       Retry retry, CircuitBreaker circuitBreaker, List<ModelConfig> models, String store, List<TenantConfig> tenants,
       java.time.ZoneId timeZone, String accessLog) {
     this(source, listen, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store, tenants, timeZone,
-        accessLog, CacheLimits.DEFAULT, dev.sluice.runs.RunsConfig.DEFAULT);
+        accessLog, CacheLimits.DEFAULT, dev.sluice.runs.RunsConfig.DEFAULT, DEFAULT_EVENT_LOOP_SPIN);
   }
 
   /** The same config listening elsewhere. */
   public GatewayConfig withListen(Listen other) {
     return new GatewayConfig(source, other, adminKey, maxRequestBody, timeouts, retry, circuitBreaker, models, store,
-        tenants, timeZone, accessLog, cache, runs);
+        tenants, timeZone, accessLog, cache, runs, eventLoopSpin);
   }
 
   /**

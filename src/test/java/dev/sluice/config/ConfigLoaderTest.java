@@ -117,6 +117,40 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void eventLoopsSpinFiftyMicrosecondsUnlessToldOtherwise() {
+    String models = """
+        models:
+          - name: m
+            deployments:
+              - {provider: openai, base_url: "http://127.0.0.1:9/v1"}
+        """;
+
+    assertThat(parse(models, Map.of()).eventLoopSpin()).isEqualTo(Duration.ofNanos(50_000));
+    assertThat(parse("event_loop_spin: 120us\n" + models, Map.of()).eventLoopSpin()).isEqualTo(Duration.ofNanos(120_000));
+    assertThat(parse("event_loop_spin: 1ms\n" + models, Map.of()).eventLoopSpin()).isEqualTo(Duration.ofMillis(1));
+    assertThat(parse("event_loop_spin: off\n" + models, Map.of()).eventLoopSpin()).isZero();
+    assertThat(parse("event_loop_spin: 0\n" + models, Map.of()).eventLoopSpin()).isZero();
+  }
+
+  @Test
+  void anEventLoopSpinBeyondOneMillisecondIsRefused() {
+    String yaml = """
+        event_loop_spin: 5ms
+        models:
+          - name: m
+            deployments:
+              - {provider: openai, base_url: "http://127.0.0.1:9/v1"}
+        """;
+
+    ConfigException e = problems(yaml, Map.of());
+
+    assertThat(e.problems()).singleElement().asString()
+        .contains("'event_loop_spin' must be a duration from 0 to 1ms").contains("'5ms'");
+    assertThat(problems(yaml.replace("5ms", "fast"), Map.of()).problems()).singleElement().asString()
+        .contains("'event_loop_spin'").contains("'fast'");
+  }
+
+  @Test
   void anUnsetVariableIsAnErrorNamingIt() {
     ConfigException e = problems(EXAMPLE, Map.of());
 

@@ -1,0 +1,109 @@
+package dev.sluice.server;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SpinningNioTransportTest {
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  private Vertx vertx;
+
+  @AfterEach
+  void close() {
+    if (vertx != null) vertx.close().await();
+  }
+
+  private static Vertx spinning(Duration spin) {
+    return Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(1))
+        .withTransport(new SpinningNioTransport(spin)).build();
+  }
+
+  /** Runs {@code task} on the loop and returns what it returned, once it ran. */
+  private static <T> T onLoop(Context context, java.util.function.Supplier<T> task) throws Exception {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    context.runOnContext(v -> done.complete(task.get()));
+    return done.get(10, SECONDS);
+  }
+
+  @Test
+  void serversAndClientsWorkAsOnPlainNio() {
+    vertx = spinning(Duration.ofNanos(50_000));
+    HttpServer server = vertx.createHttpServer()
+        .requestHandler(req -> req.body().onSuccess(b -> req.response().end("echo:" + b)))
+        .listen(0, "127.0.0.1").await();
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultPort(server.actualPort()));
+
+    List<String> answers = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      String body = "request-" + i;
+      answers.add(client.request(HttpMethod.POST, "/").compose(r -> r.send(Buffer.buffer(body)))
+          .compose(r -> r.body()).map(Buffer::toString).await());
+    }
+
+    assertThat(answers).hasSize(50).allSatisfy(a -> assertThat(a).startsWith("echo:request-"));
+    assertThat(answers.get(49)).isEqualTo("echo:request-49");
+  }
+
+  @Test
+  void aTaskHandedToASpinningLoopRunsWithoutWaitingForTheSpinToEnd() throws Exception {
+    vertx = spinning(Duration.ofSeconds(5));
+    Context context = vertx.getOrCreateContext();
+    onLoop(context, () -> null); // the loop now spins for up to 5 s before it would block
+    Thread.sleep(50);
+
+    long handed = System.nanoTime();
+    long ran = onLoop(context, System::nanoTime);
+
+    assertThat(Duration.ofNanos(ran - handed)).isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aTimerFallingDueDuringASpinFiresOnTime() throws Exception {
+    vertx = spinning(Duration.ofSeconds(5));
+    Context context = vertx.getOrCreateContext();
+    CompletableFuture<Long> fired = new CompletableFuture<>();
+    long set = onLoop(context, () -> {
+      vertx.setTimer(20, id -> fired.complete(System.nanoTime()));
+      return System.nanoTime();
+    });
+
+    assertThat(Duration.ofNanos(fired.get(10, SECONDS) - set)).isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aLoopPollsAfterItsLastEventAndThenBlocks() throws Exception {
+    vertx = spinning(Duration.ofMillis(300));
+    Context context = vertx.getOrCreateContext();
+    long loop = onLoop(context, () -> Thread.currentThread().threadId());
+    Thread.sleep(600); // the spin after that task is over
+    long idleStart = THREADS.getThreadCpuTime(loop);
+    Thread.sleep(500);
+    long idle = THREADS.getThreadCpuTime(loop) - idleStart;
+
+    long before = THREADS.getThreadCpuTime(loop);
+    onLoop(context, () -> null);
+    Thread.sleep(600);
+    long afterEvent = THREADS.getThreadCpuTime(loop) - before;
+
+    assertThat(Duration.ofNanos(idle)).as("CPU of an idle loop over 500 ms").isLessThan(Duration.ofMillis(50));
+    assertThat(Duration.ofNanos(afterEvent)).as("CPU of a loop in the 600 ms after one event, spinning 300 ms")
+        .isGreaterThan(Duration.ofMillis(50));
+  }
+}
