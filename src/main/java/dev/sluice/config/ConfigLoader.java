@@ -153,7 +153,7 @@ public final class ConfigLoader {
     Optional<String> text = top.string("event_loop_spin").map(String::trim);
     if (text.isEmpty()) return GatewayConfig.DEFAULT_EVENT_LOOP_SPIN;
     if (text.get().equals("0") || text.get().equals("off")) return Duration.ZERO;
-    Optional<Duration> d = Durations.parse(text.get());
+    Optional<Duration> d = Durations.parseFine(text.get());
     if (d.isEmpty() || d.get().compareTo(GatewayConfig.MAX_EVENT_LOOP_SPIN) > 0) {
       top.problemAt("event_loop_spin", "'event_loop_spin' must be a duration from 0 to 1ms such as 50us, or off; got '"
           + text.get() + "'");

@@ -10,18 +10,15 @@ import java.util.regex.Pattern;
 public final class Durations {
   private Durations() {}
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|µs|ms|s|m|h|d)");
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
+  private static final Pattern MICROS = Pattern.compile("(\\d+)\\s*(us|µs)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|kib|mb|mib|gb|gib)?");
 
-  /**
-   * {@code 50us} (or {@code 50µs}), {@code 250ms}, {@code 5s}, {@code 1.5m}, {@code 2h}, {@code 1d};
-   * empty when malformed. Microseconds are kept; every other unit is rounded to the millisecond.
-   */
+  /** {@code 250ms}, {@code 5s}, {@code 1.5m}, {@code 2h}, {@code 1d}; empty when malformed. */
   public static Optional<Duration> parse(String text) {
     Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
     if (!m.matches()) return Optional.empty();
     double n = Double.parseDouble(m.group(1));
-    if (m.group(2).equals("us") || m.group(2).equals("µs")) return Optional.of(Duration.ofNanos(Math.round(n * 1_000)));
     double millis = switch (m.group(2)) {
       case "ms" -> n;
       case "s" -> n * 1_000;
@@ -30,6 +27,21 @@ public final class Durations {
       default -> n * 86_400_000;
     };
     return Optional.of(Duration.ofMillis(Math.round(millis)));
+  }
+
+  /**
+   * As {@link #parse}, and whole microseconds too ({@code 50us} or {@code 50µs}): for the few keys
+   * that mean spans shorter than a millisecond. Other keys refuse them, since their users (timers,
+   * timeouts) count in milliseconds.
+   */
+  public static Optional<Duration> parseFine(String text) {
+    Matcher m = MICROS.matcher(text.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) return parse(text);
+    try {
+      return Optional.of(Duration.ofNanos(Math.multiplyExact(Long.parseLong(m.group(1)), 1_000L)));
+    } catch (ArithmeticException | NumberFormatException e) {
+      return Optional.empty(); // too long to be meant
+    }
   }
 
   /** {@code 4MiB}, {@code 512KiB}, {@code 1GiB}, {@code 1000} (bytes); KB/MB/GB are read as powers of 1024 too. */

@@ -148,6 +148,24 @@ class ConfigLoaderTest {
         .contains("'event_loop_spin' must be a duration from 0 to 1ms").contains("'5ms'");
     assertThat(problems(yaml.replace("5ms", "fast"), Map.of()).problems()).singleElement().asString()
         .contains("'event_loop_spin'").contains("'fast'");
+    assertThat(problems(yaml.replace("5ms", "99999999999999999999us"), Map.of()).problems()).singleElement()
+        .asString().contains("'event_loop_spin'");
+  }
+
+  @Test
+  void microsecondsAreForTheEventLoopSpinOnlyNotForTimeouts() {
+    String yaml = """
+        timeouts:
+          connect: 500us
+        models:
+          - name: m
+            deployments:
+              - {provider: openai, base_url: "http://127.0.0.1:9/v1"}
+        """;
+
+    ConfigException e = problems(yaml, Map.of());
+
+    assertThat(e.problems()).singleElement().asString().contains("'timeouts.connect' must be a duration").contains("500us");
   }
 
   @Test
