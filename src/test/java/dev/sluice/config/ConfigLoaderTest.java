@@ -50,6 +50,14 @@ class ConfigLoaderTest {
             - provider: local
       """;
 
+  /** The least a valid file holds: one model with one deployment. */
+  private static final String ONE_MODEL = """
+      models:
+        - name: m
+          deployments:
+            - {provider: openai, base_url: "http://127.0.0.1:9/v1"}
+      """;
+
   private static GatewayConfig parse(String yaml, Map<String, String> env) {
     return new ConfigLoader(env::get).parse("sluice.yaml", yaml);
   }
@@ -118,12 +126,7 @@ class ConfigLoaderTest {
 
   @Test
   void eventLoopsSpinFiftyMicrosecondsUnlessToldOtherwise() {
-    String models = """
-        models:
-          - name: m
-            deployments:
-              - {provider: openai, base_url: "http://127.0.0.1:9/v1"}
-        """;
+    String models = ONE_MODEL;
 
     assertThat(parse(models, Map.of()).eventLoopSpin()).isEqualTo(Duration.ofNanos(50_000));
     assertThat(parse("event_loop_spin: 120us\n" + models, Map.of()).eventLoopSpin()).isEqualTo(Duration.ofNanos(120_000));
@@ -134,13 +137,7 @@ class ConfigLoaderTest {
 
   @Test
   void anEventLoopSpinBeyondOneMillisecondIsRefused() {
-    String yaml = """
-        event_loop_spin: 5ms
-        models:
-          - name: m
-            deployments:
-              - {provider: openai, base_url: "http://127.0.0.1:9/v1"}
-        """;
+    String yaml = "event_loop_spin: 5ms\n" + ONE_MODEL;
 
     ConfigException e = problems(yaml, Map.of());
 
@@ -154,14 +151,7 @@ class ConfigLoaderTest {
 
   @Test
   void microsecondsAreForTheEventLoopSpinOnlyNotForTimeouts() {
-    String yaml = """
-        timeouts:
-          connect: 500us
-        models:
-          - name: m
-            deployments:
-              - {provider: openai, base_url: "http://127.0.0.1:9/v1"}
-        """;
+    String yaml = "timeouts:\n  connect: 500us\n" + ONE_MODEL;
 
     ConfigException e = problems(yaml, Map.of());
 
