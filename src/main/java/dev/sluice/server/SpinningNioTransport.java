@@ -35,6 +35,12 @@ import java.util.concurrent.ThreadFactory;
  * default). The cost is CPU: at most {@code spin} per time the loop goes idle; a busy loop never
  * spins, and an idle one blocks after one spin.
  *
+ * <p>A spin only pays when the next event tends to come within it. In front of real models the
+ * upstream answers in tens of milliseconds or more, every spin waiting for it runs out, and the CPU
+ * it burns is wasted. So each loop keeps the odds that a spin catches its event ({@link SpinOdds})
+ * and stops spinning while they are poor, trying one spin in {@value SpinOdds#PROBE_EVERY} to
+ * notice when they improve.
+ *
  * <p>Spinning never delays other work: tasks handed to the loop from other threads and timers that
  * fall due end the spin at once. Only the I/O event loops spin; the acceptor loop blocks as usual.
  */
@@ -146,6 +152,7 @@ public final class SpinningNioTransport implements io.vertx.core.transport.Trans
     private final IoHandler nio;
     private final long spinNanos;
     private final NonBlocking nonBlocking = new NonBlocking();
+    private final SpinOdds odds = new SpinOdds();
 
     SpinningIoHandler(IoHandler nio, long spinNanos) {
       this.nio = nio;
@@ -154,15 +161,19 @@ public final class SpinningNioTransport implements io.vertx.core.transport.Trans
 
     @Override
     public int run(IoHandlerContext context) {
-      if (!context.canBlock()) return nio.run(context);
+      if (!context.canBlock() || !odds.spinNow()) return nio.run(context);
       nonBlocking.loop = context;
       long deadline = System.nanoTime() + spinNanos;
       do {
         int handled = nio.run(nonBlocking);
         // canBlock() turns false as soon as a task is queued or a timer is due.
-        if (handled > 0 || !context.canBlock()) return handled;
+        if (handled > 0 || !context.canBlock()) {
+          odds.record(true);
+          return handled;
+        }
         Thread.onSpinWait();
       } while (System.nanoTime() - deadline < 0);
+      odds.record(false);
       return nio.run(context);
     }
 
@@ -194,6 +205,36 @@ public final class SpinningNioTransport implements io.vertx.core.transport.Trans
     @Override
     public boolean isCompatible(Class<? extends IoHandle> handleType) {
       return nio.isCompatible(handleType);
+    }
+  }
+
+  /**
+   * Whether spinning pays on one event loop: the recent share of spins that caught their event
+   * (an I/O event, a task or a timer before the spin ran out), as an exponential moving average
+   * over about the last {@value #MEMORY} spins. While at least half of them catch, every idle period
+   * starts with a spin; below that, only one in {@value #PROBE_EVERY} does, enough to see the odds
+   * improve when the traffic changes (a run of catching probes brings spinning back). Pure, and
+   * confined to its loop's thread.
+   */
+  static final class SpinOdds {
+    static final int MEMORY = 16;
+    static final int PROBE_EVERY = 32;
+    private static final int ONE = 1 << 16;
+
+    private int caught = ONE; // fixed point, ONE = every spin caught; a new loop starts hopeful
+    private int skipped;
+
+    /** Whether the idle period that begins now should start with a spin. */
+    boolean spinNow() {
+      if (caught >= ONE / 2) return true;
+      if (++skipped < PROBE_EVERY) return false;
+      skipped = 0;
+      return true;
+    }
+
+    /** Records how a spin ended: {@code true} if it caught an event before running out. */
+    void record(boolean caughtIt) {
+      caught += ((caughtIt ? ONE : 0) - caught) / MEMORY;
     }
   }
 

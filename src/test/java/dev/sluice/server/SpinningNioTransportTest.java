@@ -106,4 +106,77 @@ class SpinningNioTransportTest {
     assertThat(Duration.ofNanos(afterEvent)).as("CPU of a loop in the 600 ms after one event, spinning 300 ms")
         .isGreaterThan(Duration.ofMillis(50));
   }
+
+  @Test
+  void aLoopWhoseEventsComeLaterThanItsSpinStopsSpinning() throws Exception {
+    vertx = spinning(Duration.ofMillis(20));
+    Context context = vertx.getOrCreateContext();
+    long loop = onLoop(context, () -> Thread.currentThread().threadId());
+    Thread.sleep(100);
+
+    long before = THREADS.getThreadCpuTime(loop);
+    for (int i = 0; i < 40; i++) {
+      onLoop(context, () -> null);
+      Thread.sleep(40); // each spin of 20 ms runs out before the next event
+    }
+    long cpu = THREADS.getThreadCpuTime(loop) - before;
+
+    // Spinning after every one of the 40 events would burn about 800 ms; the loop gives up after
+    // about a dozen misses and then tries only one idle period in 32.
+    assertThat(Duration.ofNanos(cpu)).as("CPU of the loop over 40 events, 40 ms apart")
+        .isLessThan(Duration.ofMillis(450));
+  }
+
+  @Test
+  void aNewLoopSpinsEachTimeItGoesIdle() {
+    SpinningNioTransport.SpinOdds odds = new SpinningNioTransport.SpinOdds();
+
+    assertThat(spins(odds, 100, true)).isEqualTo(100);
+  }
+
+  @Test
+  void spinsThatCatchHalfTheTimeOrMoreKeepTheLoopSpinning() {
+    SpinningNioTransport.SpinOdds odds = new SpinningNioTransport.SpinOdds();
+    int spun = 0;
+    for (int i = 0; i < 1_000; i++) {
+      if (odds.spinNow()) {
+        spun++;
+        odds.record(i % 3 != 0); // two catches in three
+      }
+    }
+
+    assertThat(spun).isEqualTo(1_000);
+  }
+
+  @Test
+  void afterARunOfMissesOnlyOneIdlePeriodInThirtyTwoStartsWithASpin() {
+    SpinningNioTransport.SpinOdds odds = new SpinningNioTransport.SpinOdds();
+    int first = spins(odds, 20, false);
+
+    assertThat(first).as("spins before giving up").isBetween(10, 12);
+    assertThat(spins(odds, 32 * 10, false)).isEqualTo(10);
+  }
+
+  @Test
+  void probesThatCatchBringSpinningBack() {
+    SpinningNioTransport.SpinOdds odds = new SpinningNioTransport.SpinOdds();
+    spins(odds, 100, false);
+    assertThat(odds.spinNow() && odds.spinNow()).as("spinning after 100 misses").isFalse();
+
+    spins(odds, 32 * 12, true); // a dozen probes, each catching
+
+    assertThat(spins(odds, 100, true)).isEqualTo(100);
+  }
+
+  /** Runs {@code idlePeriods} idle periods; each spin ends as {@code caught} says. Returns how many spun. */
+  private static int spins(SpinningNioTransport.SpinOdds odds, int idlePeriods, boolean caught) {
+    int spun = 0;
+    for (int i = 0; i < idlePeriods; i++) {
+      if (odds.spinNow()) {
+        spun++;
+        odds.record(caught);
+      }
+    }
+    return spun;
+  }
 }
