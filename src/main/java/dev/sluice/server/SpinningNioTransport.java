@@ -213,8 +213,8 @@ public final class SpinningNioTransport implements io.vertx.core.transport.Trans
    * (an I/O event, a task or a timer before the spin ran out), as an exponential moving average
    * over about the last {@value #MEMORY} spins. While at least half of them catch, every idle period
    * starts with a spin; below that, only one in {@value #PROBE_EVERY} does, enough to see the odds
-   * improve when the traffic changes (a run of catching probes brings spinning back). Pure, and
-   * confined to its loop's thread.
+   * improve when the traffic changes (a run of catching probes brings spinning back). A decision
+   * without I/O, confined to its loop's thread.
    */
   static final class SpinOdds {
     static final int MEMORY = 16;
