@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -179,15 +180,82 @@ class JournaledLedgerTest {
   }
 
   @Test
-  void committedSegmentsAreDeletedAsTheJournalRolls(@TempDir Path dir) throws Exception {
+  void aCommittedSegmentIsEmptiedAndWrittenAgainAsTheJournalRolls(@TempDir Path dir) throws Exception {
     RecordingLedger db = new RecordingLedger();
     JournaledLedger ledger = JournaledLedger.open(db, dir);
-    long lines = JournaledLedger.SEGMENT_BYTES / JournaledLedger.encode(record("req_0000000")).length + 10;
-    for (long i = 0; i < lines; i++) ledger.append(record("req_" + String.format("%07d", i)));
+    Path first = onlySegment(dir);
+    Object firstFile = Files.readAttributes(first, BasicFileAttributes.class).fileKey();
+
+    appendSegmentful(ledger, "a");
+    awaitSpareZeroed(dir);
+    appendSegmentful(ledger, "b");
+    awaitSpareZeroed(dir);
 
     try (var files = Files.list(dir)) {
-      assertThat(files.toList()).as("the full segment went once committed").hasSize(1);
+      List<Path> all = files.sorted().toList();
+      assertThat(all).as("the current segment and one emptied spare").hasSize(2);
+      assertThat(Files.readAttributes(all.getLast(), BasicFileAttributes.class).fileKey())
+          .as("the third segment is the first one's file, renamed").isEqualTo(firstFile);
     }
     ledger.close();
+    try (var files = Files.list(dir)) {
+      assertThat(files.toList()).as("everything was committed").isEmpty();
+    }
+  }
+
+  @Test
+  void aReusedSegmentReplaysOnlyWhatWasWrittenSinceItsReuse(@TempDir Path dir) throws Exception {
+    RecordingLedger db = new RecordingLedger();
+    JournaledLedger ledger = JournaledLedger.open(db, dir);
+    appendSegmentful(ledger, "a");
+    awaitSpareZeroed(dir);
+    List<String> b = appendSegmentful(ledger, "b");
+    awaitSpareZeroed(dir);
+    db.hold = true;
+    ledger.append(record("c_0000001"));
+    ledger.append(record("c_0000002"));
+
+    // the process dies here; a new one replays the journal
+    RecordingLedger fresh = new RecordingLedger();
+    JournaledLedger.open(fresh, dir).close();
+
+    assertThat(fresh.records.keySet()).as("no record of the segment's earlier use comes back")
+        .noneMatch(id -> id.startsWith("a_"))
+        .contains("c_0000001", "c_0000002", b.getLast());
+    assertThat(fresh.records.keySet()).allMatch(id -> id.startsWith("b_") || id.startsWith("c_"));
+  }
+
+  /** Appends one segment's worth of records and a few more, so the journal rolls once; returns their ids. */
+  private static List<String> appendSegmentful(JournaledLedger ledger, String prefix) {
+    long lines = JournaledLedger.SEGMENT_BYTES / JournaledLedger.encode(record("x_0000000")).length + 10;
+    List<String> ids = new ArrayList<>();
+    for (long i = 0; i < lines; i++) {
+      String id = prefix + "_" + String.format("%07d", i);
+      ledger.append(record(id));
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  /** Waits until the journal holds a segment of nothing but zero bytes: the retired one, emptied. */
+  private static void awaitSpareZeroed(Path dir) throws Exception {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          byte[] bytes = Files.readAllBytes(f);
+          boolean zero = bytes.length > 0;
+          for (byte x : bytes) {
+            if (x != 0) {
+              zero = false;
+              break;
+            }
+          }
+          if (zero) return;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no segment was emptied for reuse within 10 s");
   }
 }
