@@ -60,37 +60,73 @@ public final class CascadeEvaluation {
    * @param best the router's point with the fewest strong calls that keeps 95% of the strong
    *     model's accuracy, read off the evaluated part's own curve (an upper bound on what a
    *     threshold chosen beforehand achieves)
+   * @param atTargetShare the router with {@link #TARGET_SHARE} of calls sent to the strong model
+   * @param atDefaultThreshold the router at the default threshold stored in it
    */
-  public record Report(String description, List<Row> rows, PolicyCurve.Point best, double strongAccuracy) {}
+  public record Report(String description, List<Row> rows, PolicyCurve.Point best, double strongAccuracy,
+      Row atTargetShare, Row atDefaultThreshold) {}
+
+  /** The share of strong calls the cascade target allows at 95% of the strong model's accuracy. */
+  public static final double TARGET_SHARE = 0.40;
 
   /** Reads the data, embeds it, trains (or loads) a router and evaluates it. */
   public static Report run(Path data, Path routerFile, double trainFraction, long seed, Path cacheFile,
       PrintWriter progress) {
+    List<LabelledPrompt> prompts = read(data, progress);
+    List<PromptEmbedder.PromptVectors> vectors = PromptEmbedder.embedAll(prompts, cacheFile, progress);
+    if (routerFile == null) return split(data, prompts, vectors, trainFraction, seed, progress);
+    CascadeRouter router = CascadeRouter.read(routerFile);
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) all.add(i);
+    return evaluate("router " + routerFile + " on all " + prompts.size() + " prompts of " + data, prompts, vectors,
+        all, router);
+  }
+
+  /**
+   * Repeats the train/evaluate split {@code splits} times, with seeds {@code firstSeed},
+   * {@code firstSeed + 1}...: one split's figures move by a point or two with the split alone, so
+   * their mean is the steadier estimate. The prompts are read and embedded once.
+   */
+  public static List<Report> runSplits(Path data, double trainFraction, long firstSeed, int splits, Path cacheFile,
+      PrintWriter progress) {
+    if (splits < 1) throw new IllegalArgumentException("--splits must be at least 1, got " + splits);
+    List<LabelledPrompt> prompts = read(data, progress);
+    List<PromptEmbedder.PromptVectors> vectors = PromptEmbedder.embedAll(prompts, cacheFile, progress);
+    List<Report> reports = new ArrayList<>();
+    for (int k = 0; k < splits; k++) {
+      progress.printf("split %d of %d (seed %d)%n", k + 1, splits, firstSeed + k);
+      progress.flush();
+      reports.add(split(data, prompts, vectors, trainFraction, firstSeed + k, progress));
+    }
+    return reports;
+  }
+
+  private static List<LabelledPrompt> read(Path data, PrintWriter progress) {
     List<LabelledPrompt> prompts = RoutingData.read(data);
     progress.printf("read %,d labelled prompts from %s%n", prompts.size(), data);
     progress.flush();
-    List<PromptEmbedder.PromptVectors> vectors = PromptEmbedder.embedAll(prompts, cacheFile, progress);
-    CascadeRouter router;
-    List<Integer> test = new ArrayList<>();
-    String description;
-    if (routerFile != null) {
-      router = CascadeRouter.read(routerFile);
-      for (int i = 0; i < prompts.size(); i++) test.add(i);
-      description = "router " + routerFile + " on all " + prompts.size() + " prompts of " + data;
-    } else {
-      List<Integer> order = new ArrayList<>();
-      for (int i = 0; i < prompts.size(); i++) order.add(i);
-      Collections.shuffle(order, new Random(seed));
-      int cut = (int) Math.round(prompts.size() * trainFraction);
-      List<Integer> train = order.subList(0, cut);
-      test.addAll(order.subList(cut, order.size()));
-      progress.printf("training on %,d prompts, evaluating on the other %,d%n", train.size(), test.size());
-      progress.flush();
-      router = RouterTraining.train(MiniLm.NAME, train.stream().map(prompts::get).toList(),
-          train.stream().map(vectors::get).toList(), seed, progress);
-      description = "router trained on " + train.size() + " prompts (seed " + seed + "), evaluated on the other "
-          + test.size() + " of " + data;
-    }
+    return prompts;
+  }
+
+  /** Trains on a {@code trainFraction} of the prompts shuffled by {@code seed} and evaluates on the rest. */
+  private static Report split(Path data, List<LabelledPrompt> prompts, List<PromptEmbedder.PromptVectors> vectors,
+      double trainFraction, long seed, PrintWriter progress) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) order.add(i);
+    Collections.shuffle(order, new Random(seed));
+    int cut = (int) Math.round(prompts.size() * trainFraction);
+    List<Integer> train = order.subList(0, cut);
+    List<Integer> test = order.subList(cut, order.size());
+    progress.printf("training on %,d prompts, evaluating on the other %,d%n", train.size(), test.size());
+    progress.flush();
+    CascadeRouter router = RouterTraining.train(MiniLm.NAME, train.stream().map(prompts::get).toList(),
+        train.stream().map(vectors::get).toList(), seed, progress);
+    return evaluate("router trained on " + train.size() + " prompts (seed " + seed + "), evaluated on the other "
+        + test.size() + " of " + data, prompts, vectors, test, router);
+  }
+
+  private static Report evaluate(String description, List<LabelledPrompt> prompts,
+      List<PromptEmbedder.PromptVectors> vectors, List<Integer> test, CascadeRouter router) {
     List<LabelledPrompt> evaluated = test.stream().map(prompts::get).toList();
     double[] scores = new double[test.size()];
     for (int j = 0; j < test.size(); j++) {
@@ -155,13 +191,16 @@ public final class CascadeEvaluation {
     double share = span <= 0 ? 0 : Math.clamp((atDefault.cost().nanos() - allCheap.nanos()) / (double) span, 0, 1);
     rows.add(new Row("random mix, same cost", Double.NaN, cheapCorrect + share * (strongCorrect - cheapCorrect),
         share * n, atDefault.cost(), n, strongAcc));
+    Row atTarget = null;
     for (double s : SHARES) {
-      PolicyCurve.Point p = curve.atShare(s);
-      rows.add(routerRow("router", p, prompts, scores, costs, strongAcc));
+      Row row = routerRow("router", curve.atShare(s), prompts, scores, costs, strongAcc);
+      if (s == TARGET_SHARE) atTarget = row;
+      rows.add(row);
     }
     rows.add(atDefault);
     rows.add(new Row("oracle", Double.NaN, oracleCorrect, oracleStrong, oracleCost, n, strongAcc));
-    return new Report(description, rows, curve.lowestShareReaching(RouterTraining.DEFAULT_QUALITY), strongAcc);
+    return new Report(description, rows, curve.lowestShareReaching(RouterTraining.DEFAULT_QUALITY), strongAcc,
+        atTarget, atDefault);
   }
 
   private static Row routerRow(String name, PolicyCurve.Point p, List<LabelledPrompt> prompts, double[] scores,
