@@ -217,8 +217,9 @@ public final class JournaledLedger implements UsageLedger, AutoCloseable {
     Segment old = current;
     long n = nextNumber++;
     Path file = dir.resolve(String.format("ledger-%019d%s", n, SUFFIX));
-    current = reuseSpare(n, file, lineBytes);
-    if (current == null) current = map(n, file, lineBytes);
+    Segment next = reuseSpare(n, file, lineBytes);
+    if (next == null) next = map(n, file, lineBytes); // on failure the full segment stays current: appends fail
+    current = next;
     segments.put(n, current);
     if (old != null) {
       if (old.pending.get() == 0) {
