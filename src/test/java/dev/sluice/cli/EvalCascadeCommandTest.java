@@ -3,7 +3,6 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.EvalLoopsCommandTest.Run;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,21 +12,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code sluice eval cascade}, run in-process on two MMLU subjects of the shared RouteLLM data. */
+/** {@code sluice eval cascade}, run in-process on two MMLU subjects of RouteLLM's data (test resources). */
 class EvalCascadeCommandTest {
-  private static final Path MMLU = Path.of("../shared/data/routing/routellm/mmlu");
+  private static final Path MMLU = Path.of("src/test/resources/routing/mmlu");
+
+  private static final Path data = MMLU;
 
   @TempDir
   static Path dir;
-  static Path data;
   static Path cache;
 
   @BeforeAll
-  static void twoSubjects() throws Exception {
-    data = Files.createDirectories(dir.resolve("mmlu"));
-    for (String subject : List.of("mmlu_anatomy.csv", "mmlu_college_chemistry.csv")) {
-      Files.copy(MMLU.resolve(subject), data.resolve(subject));
-    }
+  static void sharedEmbeddings() {
     cache = dir.resolve("embeddings.bin");
   }
 
