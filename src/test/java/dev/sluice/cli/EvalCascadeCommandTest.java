@@ -14,10 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sluice eval cascade}, run in-process on two MMLU subjects of RouteLLM's data (test resources). */
 class EvalCascadeCommandTest {
-  private static final Path MMLU = Path.of("src/test/resources/routing/mmlu");
+  private static final String MMLU = "src/test/resources/routing/mmlu";
 
-  private static final Path data = MMLU;
-
+  /** The embeddings of the two subjects, computed by the first run and read by the others. */
   @TempDir
   static Path dir;
   static Path cache;
@@ -29,7 +28,7 @@ class EvalCascadeCommandTest {
 
   @Test
   void eachSplitReportsWhatItsOwnSeedReportsAloneAndTheMeanOfThem() {
-    Run splits = EvalLoopsCommandTest.run("eval", "cascade", "--data", data.toString(), "--seed", "3", "--splits", "3",
+    Run splits = EvalLoopsCommandTest.run("eval", "cascade", "--data", MMLU, "--seed", "3", "--splits", "3",
         "--embedding-cache", cache.toString());
     assertThat(splits.exit()).as(splits.out() + splits.err()).isZero();
 
@@ -39,7 +38,7 @@ class EvalCascadeCommandTest {
       assertThat(row.find()).as("a row for seed " + seed + " in\n" + splits.out()).isTrue();
       shares.add(Double.parseDouble(row.group(1)));
     }
-    Run alone = EvalLoopsCommandTest.run("eval", "cascade", "--data", data.toString(), "--seed", "4",
+    Run alone = EvalLoopsCommandTest.run("eval", "cascade", "--data", MMLU, "--seed", "4",
         "--embedding-cache", cache.toString());
     assertThat(alone.exit()).as(alone.out() + alone.err()).isZero();
     Matcher lowest = Pattern.compile("accuracy: ([0-9.]+)% at threshold").matcher(alone.out());
@@ -56,11 +55,11 @@ class EvalCascadeCommandTest {
 
   @Test
   void splitsBelowOneOrWithATrainedRouterAreRefusedWithAReason() {
-    Run none = EvalLoopsCommandTest.run("eval", "cascade", "--data", data.toString(), "--splits", "0");
+    Run none = EvalLoopsCommandTest.run("eval", "cascade", "--data", MMLU, "--splits", "0");
     assertThat(none.exit()).isNotZero();
     assertThat(none.err()).contains("--splits must be at least 1, got 0").doesNotContain("Exception");
 
-    Run withRouter = EvalLoopsCommandTest.run("eval", "cascade", "--data", data.toString(), "--splits", "2",
+    Run withRouter = EvalLoopsCommandTest.run("eval", "cascade", "--data", MMLU, "--splits", "2",
         "--router", dir.resolve("router.json").toString());
     assertThat(withRouter.exit()).isNotZero();
     assertThat(withRouter.err()).contains("cannot be used with --router");
