@@ -53,7 +53,6 @@ final class EvalCascadeCommand implements Callable<Integer> {
       if (!(trainFraction > 0 && trainFraction < 1)) {
         throw new IllegalArgumentException("--train-fraction must be between 0 and 1 (exclusive), got " + trainFraction);
       }
-      if (splits < 1) throw new IllegalArgumentException("--splits must be at least 1, got " + splits);
       if (splits > 1 && router != null) {
         throw new IllegalArgumentException("--splits trains a router per split; it cannot be used with --router");
       }

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +102,7 @@ class JournaledLedgerTest {
     byte[] expected = new byte[0];
     for (String id : List.of("req_1", "req_2")) {
       byte[] line = JournaledLedger.encode(record(id));
-      byte[] joined = java.util.Arrays.copyOf(expected, expected.length + line.length);
+      byte[] joined = Arrays.copyOf(expected, expected.length + line.length);
       System.arraycopy(line, 0, joined, expected.length, line.length);
       expected = joined;
     }
@@ -171,7 +172,7 @@ class JournaledLedgerTest {
         r.chargeNanos(), r.priced(), r.cacheStatus(), r.avoidedNanos(), r.mechanism(), r.latencyMicros(), r.ttftMicros(),
         r.status(), r.errorCode(), r.errorClass(), r.attempts()));
     int cut = new String(line, StandardCharsets.ISO_8859_1).indexOf('\u00c3') + 1; // after the first byte of 'é'
-    crashWhileWriting(segment, java.util.Arrays.copyOf(line, cut));
+    crashWhileWriting(segment, Arrays.copyOf(line, cut));
 
     RecordingLedger again = new RecordingLedger();
     JournaledLedger.open(again, dir).close();
@@ -244,14 +245,7 @@ class JournaledLedgerTest {
       try (var files = Files.list(dir)) {
         for (Path f : files.toList()) {
           byte[] bytes = Files.readAllBytes(f);
-          boolean zero = bytes.length > 0;
-          for (byte x : bytes) {
-            if (x != 0) {
-              zero = false;
-              break;
-            }
-          }
-          if (zero) return;
+          if (bytes.length > 0 && Arrays.mismatch(bytes, new byte[bytes.length]) == -1) return;
         }
       }
       Thread.sleep(20);
