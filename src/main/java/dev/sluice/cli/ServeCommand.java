@@ -1,6 +1,7 @@
 package dev.sluice.cli;
 
 import dev.sluice.Gateway;
+import dev.sluice.cache.CacheMemoryFit;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.ConfigWatcher;
@@ -54,6 +55,7 @@ final class ServeCommand implements Callable<Integer> {
         gatewayConfig = result.config();
       }
       if (listen != null) gatewayConfig = withListen(gatewayConfig, listen);
+      checkCacheFitsHeap(gatewayConfig);
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
       return 2;
@@ -75,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
     if (file != null) {
       GatewayConfig base = gatewayConfig;
       watcher = new ConfigWatcher(file, loader, Duration.ofSeconds(1),
-          c -> gateway.reload(listen != null ? withListen(c, listen) : c)).start();
+          c -> gateway.reload(checkCacheFitsHeap(listen != null ? withListen(c, listen) : c))).start();
       if (base.adminKey().isEmpty()) {
         log.info("no admin_key: /v1 accepts calls without a key, admin endpoints are off (set admin_key to enable them)");
       }
@@ -90,6 +92,19 @@ final class ServeCommand implements Callable<Integer> {
     }));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Refuses a config whose cache bound this JVM's heap cannot hold once the cache is full, and warns
+   * when a full cache would leave the collector little room (see {@link CacheMemoryFit}).
+   */
+  private static GatewayConfig checkCacheFitsHeap(GatewayConfig c) {
+    switch (CacheMemoryFit.judge(c.cache().memoryBytes(), Runtime.getRuntime().maxMemory())) {
+      case CacheMemoryFit.TooLarge t -> throw new ConfigException(c.source(), List.of(t.message()));
+      case CacheMemoryFit.Tight t -> log.warn("config: {}", t.message());
+      case CacheMemoryFit.Fits f -> { }
+    }
+    return c;
   }
 
   private static GatewayConfig withListen(GatewayConfig c, String hostPort) {

@@ -70,7 +70,7 @@ public record GatewayConfig(
    *     calls the upstream itself ({@code cache_join_timeout})
    */
   public record CacheLimits(long memoryBytes, Duration joinTimeout) {
-    public static final CacheLimits DEFAULT = new CacheLimits(256L << 20, Duration.ofSeconds(60));
+    public static final CacheLimits DEFAULT = new CacheLimits(128L << 20, Duration.ofSeconds(60));
   }
 
   /** Which answers of a model the exact cache keeps ({@code cache.exact}). */

@@ -64,7 +64,7 @@ class CacheConfigTest {
   void withoutCacheKeysTheDefaultsApply() {
     GatewayConfig c = parse("models:\n  - name: a\n" + DEPLOYMENT);
     assertThat(c.cache()).isEqualTo(GatewayConfig.CacheLimits.DEFAULT);
-    assertThat(c.cache().memoryBytes()).isEqualTo(256L << 20);
+    assertThat(c.cache().memoryBytes()).isEqualTo(128L << 20);
   }
 
   @Test
