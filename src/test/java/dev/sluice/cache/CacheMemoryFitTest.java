@@ -54,7 +54,11 @@ class CacheMemoryFitTest {
   void serveRefusesToStartWithACacheBoundItsHeapCannotHold() throws Exception {
     Path config = writeConfig(1024, "m");
 
-    assertThatThrownBy(() -> GatewayProcess.start(config, dir, dir.resolve("sluice.log"), Duration.ofSeconds(30)))
+    assertThatThrownBy(() -> {
+          try (GatewayProcess started = GatewayProcess.start(config, dir, dir.resolve("sluice.log"), Duration.ofSeconds(30))) {
+            started.port(); // not expected: it stops again at the end of this block
+          }
+        })
         .hasMessageContaining("exited with 2")
         .hasMessageContaining("cache_memory_mib (1024 MiB) is 400% of the JVM's maximum heap")
         .hasMessageContaining("-Xmx2048m");
