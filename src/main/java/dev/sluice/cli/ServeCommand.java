@@ -1,7 +1,6 @@
 package dev.sluice.cli;
 
 import dev.sluice.Gateway;
-import dev.sluice.cache.CacheMemoryFit;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.ConfigWatcher;
@@ -55,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
         gatewayConfig = result.config();
       }
       if (listen != null) gatewayConfig = withListen(gatewayConfig, listen);
-      checkCacheFitsHeap(gatewayConfig);
+      CacheHeapCheck.require(gatewayConfig, ServeCommand::warn);
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
       return 2;
@@ -77,7 +76,7 @@ final class ServeCommand implements Callable<Integer> {
     if (file != null) {
       GatewayConfig base = gatewayConfig;
       watcher = new ConfigWatcher(file, loader, Duration.ofSeconds(1),
-          c -> gateway.reload(checkCacheFitsHeap(listen != null ? withListen(c, listen) : c))).start();
+          c -> gateway.reload(CacheHeapCheck.require(listen != null ? withListen(c, listen) : c, ServeCommand::warn))).start();
       if (base.adminKey().isEmpty()) {
         log.info("no admin_key: /v1 accepts calls without a key, admin endpoints are off (set admin_key to enable them)");
       }
@@ -94,17 +93,8 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  /**
-   * Refuses a config whose cache bound this JVM's heap cannot hold once the cache is full, and warns
-   * when a full cache would leave the collector little room (see {@link CacheMemoryFit}).
-   */
-  private static GatewayConfig checkCacheFitsHeap(GatewayConfig c) {
-    switch (CacheMemoryFit.judge(c.cache().memoryBytes(), Runtime.getRuntime().maxMemory())) {
-      case CacheMemoryFit.TooLarge t -> throw new ConfigException(c.source(), List.of(t.message()));
-      case CacheMemoryFit.Tight t -> log.warn("config: {}", t.message());
-      case CacheMemoryFit.Fits f -> { }
-    }
-    return c;
+  private static void warn(String message) {
+    log.warn("config: {}", message);
   }
 
   private static GatewayConfig withListen(GatewayConfig c, String hostPort) {
