@@ -4,6 +4,7 @@
 # Vert.x proxy) and the Portkey gateway, non-streaming and streaming.
 #
 #   bench/overhead.sh [--out-dir DIR] [--no-portkey] [--virtual-threads] [--prewarm S] [overhead.sh options, e.g. -r 5 -c 1,32]
+#   bench/overhead.sh --report DIR     print the bars of an earlier run from DIR's results
 #
 # --prewarm S (default 60) first drives each Java target alone for S seconds at 32 connections,
 # streaming and not, so that the JIT has compiled their request paths before any round is measured:
@@ -14,7 +15,9 @@
 #
 # It uses the shared harness in ../shared/bench (override with BENCH_SCRIPTS), starts everything it
 # needs on loopback, and stops what it started. Results: DIR/plain.tsv, DIR/stream.tsv and the
-# printed tables (see docs/benchmarks.md).
+# printed tables (see docs/benchmarks.md), then the bars, from the medians: the added p50 at one
+# connection (at most 0.040 ms) and the share of the bare pass-through's requests per second at 32
+# (at least 60 %, also given per round); they are written to DIR/bars.txt too.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_SCRIPTS=${BENCH_SCRIPTS:-$ROOT/../shared/bench}
@@ -33,11 +36,46 @@ while [ $# -gt 0 ]; do
     --virtual-threads) virtual=1 ;;
     --metering) metering=1 ;;
     --prewarm) prewarm=$2; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --report) report_dir=$2; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) pass+=("$1") ;;
   esac
   shift
 done
+
+# Prints the two overhead bars from DIR/plain.tsv (medians) and DIR/plain.rounds.tsv (rounds).
+report_bars() {
+  local dir=$1
+  [ -f "$dir/plain.tsv" ] && [ -f "$dir/plain.rounds.tsv" ] || { echo "bench: no plain.tsv and plain.rounds.tsv in $dir" >&2; return 1; }
+  awk -F'\t' '
+    FNR == 1 { next }
+    FILENAME ~ /rounds/ { if ($1 == "plain" && $2 == 32) round[$3, $4] = $7; rounds = ($3 > rounds ? $3 : rounds); next }
+    $1 == "plain" { rps[$2, $3] = $7; added[$2, $3] = $11 }
+    function verdict(ok) { return ok ? "met" : "missed" }
+    END {
+      print "bars (non-streaming, medians of the rounds):"
+      if ((1, "sluice") in added && added[1, "sluice"] != "-") {
+        a = added[1, "sluice"] / 1000
+        line = sprintf("  1 connection:   Sluice adds %+.3f ms to the direct call (bar: at most +0.040 ms): %s", a, verdict(added[1, "sluice"] <= 40))
+        if ((1, "bare") in added) line = line sprintf("; the bare pass-through adds %+.3f ms", added[1, "bare"] / 1000)
+        print line
+      } else print "  1 connection:   not measured"
+      if ((32, "sluice") in rps && (32, "bare") in rps && rps[32, "bare"] > 0) {
+        share = 100 * rps[32, "sluice"] / rps[32, "bare"]
+        per = ""
+        for (r = 1; r <= rounds; r++) if ((r, "sluice") in round && round[r, "bare"] > 0)
+          per = per (per == "" ? "" : ", ") sprintf("%.0f", 100 * round[r, "sluice"] / round[r, "bare"])
+        printf "  32 connections: Sluice serves %.1f %% of the bare pass-through'"'"'s requests per second (bar: at least 60 %%): %s; rounds %s %%\n", share, verdict(share >= 60), per
+      } else print "  32 connections: not measured against the bare pass-through"
+      if ((1, "portkey") in added && (32, "portkey") in rps && (32, "sluice") in rps)
+        printf "  Portkey:        adds %+.3f ms at 1 connection and serves %.0f req/s at 32; Sluice is better on %s\n", added[1, "portkey"] / 1000, rps[32, "portkey"], (added[1, "sluice"] < added[1, "portkey"] && rps[32, "sluice"] > rps[32, "portkey"]) ? "both" : "not both"
+    }' "$dir/plain.rounds.tsv" "$dir/plain.tsv" | tee "$dir/bars.txt"
+}
+if [ -n "${report_dir:-}" ]; then
+  report_bars "$report_dir"
+  exit
+fi
+
 mkdir -p "$out_dir"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -136,4 +174,5 @@ log "non-streaming"
 "$BENCH_SCRIPTS/overhead.sh" -f "$targets" --out "$out_dir/plain.tsv" "${pass[@]}" | tee "$out_dir/plain.txt"
 log "streaming"
 "$BENCH_SCRIPTS/overhead.sh" -f "$targets" --stream --out "$out_dir/stream.tsv" "${pass[@]}" | tee "$out_dir/stream.txt"
+report_bars "$out_dir" || true
 log "results in $out_dir"
