@@ -53,8 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         result.findings().forEach(f -> log.info("  {}", f));
         gatewayConfig = result.config();
       }
-      if (listen != null) gatewayConfig = withListen(gatewayConfig, listen);
-      CacheHeapCheck.require(gatewayConfig, ServeCommand::warn);
+      gatewayConfig = effective(gatewayConfig);
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
       return 2;
@@ -76,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
     if (file != null) {
       GatewayConfig base = gatewayConfig;
       watcher = new ConfigWatcher(file, loader, Duration.ofSeconds(1),
-          c -> gateway.reload(CacheHeapCheck.require(listen != null ? withListen(c, listen) : c, ServeCommand::warn))).start();
+          c -> gateway.reload(effective(c))).start();
       if (base.adminKey().isEmpty()) {
         log.info("no admin_key: /v1 accepts calls without a key, admin endpoints are off (set admin_key to enable them)");
       }
@@ -91,6 +90,15 @@ final class ServeCommand implements Callable<Integer> {
     }));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The config this process serves from a loaded one, at start and on every reload alike: with
+   * {@code --listen} applied, and refused (a {@link ConfigException}) when its cache bound cannot fit
+   * the heap.
+   */
+  private GatewayConfig effective(GatewayConfig c) {
+    return CacheHeapCheck.require(listen != null ? withListen(c, listen) : c, ServeCommand::warn);
   }
 
   private static void warn(String message) {
