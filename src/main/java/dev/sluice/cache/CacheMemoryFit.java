@@ -40,7 +40,8 @@ public final class CacheMemoryFit {
     long percent = (cacheBytes * 100 + maxHeapBytes - 1) / maxHeapBytes;
     String share = "cache_memory_mib (" + (cacheBytes >> 20) + " MiB) is " + percent + "% of the JVM's maximum heap ("
         + (maxHeapBytes >> 20) + " MiB)";
-    String remedy = "give the heap at least " + suggestedHeapMib(cacheBytes) + " MiB (-Xmx" + suggestedHeapMib(cacheBytes)
+    long heapMib = suggestedHeapMib(cacheBytes);
+    String remedy = "give the heap at least " + heapMib + " MiB (-Xmx" + heapMib
         + "m in SLUICE_JAVA_OPTS, which replaces the launcher's JVM options) or lower cache_memory_mib";
     if (percent > TOO_LARGE_PERCENT) {
       return new TooLarge(share + ": a full cache would leave the gateway no memory to work in; " + remedy);
