@@ -38,6 +38,7 @@ public final class CacheMemoryFit {
     if (maxHeapBytes == Long.MAX_VALUE || maxHeapBytes <= 0) return new Fits();
     // percent of the heap, rounded up, without overflow for any bound the config accepts (at most 2^40 bytes)
     long percent = (cacheBytes * 100 + maxHeapBytes - 1) / maxHeapBytes;
+    if (percent <= TIGHT_PERCENT) return new Fits();
     String share = "cache_memory_mib (" + (cacheBytes >> 20) + " MiB) is " + percent + "% of the JVM's maximum heap ("
         + (maxHeapBytes >> 20) + " MiB)";
     long heapMib = suggestedHeapMib(cacheBytes);
@@ -46,10 +47,7 @@ public final class CacheMemoryFit {
     if (percent > TOO_LARGE_PERCENT) {
       return new TooLarge(share + ": a full cache would leave the gateway no memory to work in; " + remedy);
     }
-    if (percent > TIGHT_PERCENT) {
-      return new Tight(share + ": a full cache leaves the collector little room and slows every call; " + remedy);
-    }
-    return new Fits();
+    return new Tight(share + ": a full cache leaves the collector little room and slows every call; " + remedy);
   }
 
   /** The smallest heap, in MiB, in which {@code cacheBytes} is at most {@value #TIGHT_PERCENT} %. */
