@@ -8,6 +8,7 @@ import dev.sluice.stream.ChunkEmitter;
 import dev.sluice.stream.ChunkStream;
 import dev.sluice.stream.SseParser;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -19,6 +20,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
@@ -37,6 +39,18 @@ public final class HttpExchange {
   public HttpExchange(UpstreamHttp http) {
     this.http = http;
     this.vertx = http.vertx();
+  }
+
+  /**
+   * Headers sent unchanged with every call to one deployment, in a map that holds each name and
+   * value as ASCII bytes. Netty copies such a header into the request in one go, where it writes a
+   * {@code String} one character at a time. As when Netty writes a {@code String}, a character
+   * beyond Latin-1 becomes {@code ?}.
+   */
+  public static MultiMap fixedHeaders(MultiMap headers) {
+    MultiMap fixed = MultiMap.caseInsensitiveMultiMap();
+    for (Map.Entry<String, String> h : headers) fixed.add(new AsciiString(h.getKey()), new AsciiString(h.getValue()));
+    return fixed;
   }
 
   /** What to send. */

@@ -23,6 +23,7 @@ import dev.sluice.pipeline.RequestTrace;
 import dev.sluice.route.Deployment;
 import dev.sluice.runs.RunPolicies;
 import dev.sluice.runs.RunTracker;
+import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -283,9 +284,12 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
       return;
     }
     MultiMap headers = response.headers();
-    headers.set(REQUEST_ID, x.requestId());
-    if (reply.served() != null) headers.set(ROUTE, reply.served().route());
-    for (Map.Entry<String, String> h : reply.headers().entrySet()) headers.set(h.getKey(), h.getValue());
+    // Values as ASCII bytes, which Netty copies in one go (a String it writes one character at a time).
+    headers.set(REQUEST_ID, new AsciiString(x.requestId()));
+    if (reply.served() != null) headers.set(ROUTE, new AsciiString(reply.served().route()));
+    for (Map.Entry<String, String> h : reply.headers().entrySet()) {
+      headers.set(new AsciiString(h.getKey()), new AsciiString(h.getValue()));
+    }
     switch (reply) {
       case Reply.Complete c -> {
         headers.set(CONTENT_TYPE, JSON);

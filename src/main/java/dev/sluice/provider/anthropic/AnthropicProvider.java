@@ -52,7 +52,7 @@ public final class AnthropicProvider implements Provider {
     for (Map.Entry<String, String> e : deployment.headers().entrySet()) {
       h.set(e.getKey(), e.getValue());
     }
-    this.headers = h;
+    this.headers = HttpExchange.fixedHeaders(h);
   }
 
   @Override

@@ -38,7 +38,7 @@ public final class OpenAiProvider implements Provider, EmbeddingsProvider {
     for (Map.Entry<String, String> e : deployment.headers().entrySet()) {
       h.set(e.getKey(), e.getValue());
     }
-    this.baseHeaders = h;
+    this.baseHeaders = HttpExchange.fixedHeaders(h);
   }
 
   @Override
