@@ -18,7 +18,7 @@ class OpenAiCodecTest {
       "prompt_tokens_details":{"cached_tokens":3,"audio_tokens":null},\
       "completion_tokens_details":{"reasoning_tokens":0,"accepted_prediction_tokens":0},\
       "cost":0.000123,"billed_units":12345678901234,"huge":123456789012345678901234567890,\
-      "labels":["a",1,true,false,null,{"x":[]}],"note":"caf\\u00e9"}""";
+      "labels":["a",1,true,false,null,{"x":[]}],"note":"caf\\u00e9","dup":1,"dup":2}""";
 
   @Test
   void anAnswerIsKeptByteForByteAndItsUsageReadAsTheMapperReadsIt() throws Exception {
