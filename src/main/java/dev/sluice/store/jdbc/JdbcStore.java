@@ -13,6 +13,9 @@ import dev.sluice.store.UsageLedger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.InstantSource;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -98,6 +101,7 @@ public final class JdbcStore implements Store {
     } catch (IOException e) {
       throw new StoreException("could not create the folder " + parent + " for " + url.describe() + ": " + e, e);
     }
+    createWithLargePages(url);
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     config.setSynchronous(url.fullSync() ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
@@ -118,6 +122,38 @@ public final class JdbcStore implements Store {
     hikari.setMaximumPoolSize(4);
     hikari.setConnectionTimeout(10_000);
     return pool(hikari, url);
+  }
+
+  /** The page size of a database Sluice creates; SQLite's default is 4 KiB. */
+  static final int SQLITE_PAGE_SIZE = 16_384;
+
+  /**
+   * Creates a missing (or empty) SQLite file with {@link #SQLITE_PAGE_SIZE} pages, in WAL mode.
+   *
+   * <p>Why: the usage ledger appends a row of 31 columns, with four index entries, for every
+   * request, and with 16 KiB pages those inserts cost less CPU: at 32 connections on two vCPUs,
+   * Sluice served 5 to 10 % more requests than with 4 KiB pages, in every round of two
+   * side-by-side runs (docs/benchmarks.md).
+   *
+   * <p>A page size can only be set before the first write, and switching to WAL writes the header,
+   * so this runs on its own connection before the pool's, which switch to WAL as they open. A file
+   * that already holds a database keeps its page size.
+   */
+  private static void createWithLargePages(StoreUrl.Sqlite url) {
+    try {
+      if (Files.exists(url.file()) && Files.size(url.file()) > 0) return;
+    } catch (IOException e) {
+      return; // the pool's own open reports what is wrong with the file
+    }
+    SQLiteConfig config = new SQLiteConfig();
+    config.setPageSize(SQLITE_PAGE_SIZE);
+    SQLiteDataSource create = new SQLiteDataSource(config);
+    create.setUrl("jdbc:sqlite:" + url.file());
+    try (Connection c = create.getConnection(); Statement st = c.createStatement()) {
+      st.execute("PRAGMA journal_mode=WAL");
+    } catch (SQLException e) {
+      throw new StoreException("could not create the database " + url.describe() + ": " + e.getMessage(), e);
+    }
   }
 
   private static HikariDataSource postgresPool(StoreUrl.Postgres url) {

@@ -29,6 +29,51 @@ class OpeningAStoreTest {
   }
 
   @Test
+  void aNewDatabaseIsCreatedWithSixteenKibPagesInWalMode() throws Exception {
+    try (JdbcStore store = JdbcStore.open(StoreUrl.parse("sqlite:" + dir.resolve("new.db")), InstantSource.system());
+        Connection c = store.dataSource().getConnection()) {
+      assertThat(pragma(c, "page_size")).isEqualTo("16384");
+      assertThat(pragma(c, "journal_mode")).isEqualTo("wal");
+    }
+  }
+
+  @Test
+  void anEmptyFileIsTreatedAsANewDatabase() throws Exception {
+    Path file = dir.resolve("empty.db");
+    java.nio.file.Files.createFile(file);
+
+    try (JdbcStore store = JdbcStore.open(StoreUrl.parse("sqlite:" + file), InstantSource.system());
+        Connection c = store.dataSource().getConnection()) {
+      assertThat(pragma(c, "page_size")).isEqualTo("16384");
+    }
+  }
+
+  @Test
+  void aDatabaseCreatedWithOtherPagesKeepsThemAndItsData() throws Exception {
+    Path file = dir.resolve("old.db");
+    try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+      s.execute("PRAGMA page_size=4096");
+      s.execute("PRAGMA journal_mode=WAL");
+    }
+    StoreUrl url = StoreUrl.parse("sqlite:" + file);
+    try (JdbcStore store = JdbcStore.open(url, InstantSource.system());
+        Connection c = store.dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("INSERT INTO tenants (id, name, created_at) VALUES ('ten_kept', 'kept', 0)");
+    }
+
+    try (JdbcStore store = JdbcStore.open(url, InstantSource.system());
+        Connection c = store.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name FROM tenants WHERE id = 'ten_kept'")) {
+      assertThat(pragma(c, "page_size")).isEqualTo("4096");
+      assertThat(pragma(c, "journal_mode")).isEqualTo("wal");
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("kept");
+    }
+  }
+
+  @Test
   void syncFullInTheUrlMakesEveryCommitWaitForTheDisk() throws Exception {
     try (JdbcStore store = JdbcStore.open(StoreUrl.parse("sqlite:" + dir.resolve("s.db") + "?sync=full"),
             InstantSource.system());
