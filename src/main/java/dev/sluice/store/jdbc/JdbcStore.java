@@ -132,7 +132,7 @@ public final class JdbcStore implements Store {
    *
    * <p>Why: the usage ledger appends a row of 31 columns, with four index entries, for every
    * request, and with 16 KiB pages those inserts cost less CPU: at 32 connections on two vCPUs,
-   * Sluice served 5 to 10 % more requests than with 4 KiB pages, in every round of two
+   * Sluice served 4.6 to 10.7 % more requests than with 4 KiB pages, in every round of three
    * side-by-side runs (docs/benchmarks.md).
    *
    * <p>A page size can only be set before the first write, and switching to WAL writes the header,
