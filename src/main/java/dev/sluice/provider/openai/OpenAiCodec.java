@@ -32,7 +32,6 @@ import java.util.Map;
 public final class OpenAiCodec {
   private OpenAiCodec() {}
 
-
   /** The upstream body for a chat completion. */
   public static Buffer chatRequest(ObjectNode client, Buffer clientBytes, String upstreamModel, boolean stream) {
     return unchanged(client, clientBytes, upstreamModel, stream) ? clientBytes : write(client, upstreamModel, stream);
