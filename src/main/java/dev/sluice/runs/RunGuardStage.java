@@ -2,9 +2,7 @@ package dev.sluice.runs;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.admit.WorstCase;
 import dev.sluice.api.Json;
@@ -52,8 +50,6 @@ public final class RunGuardStage implements Stage {
   private static final Logger log = LoggerFactory.getLogger(RunGuardStage.class);
 
   public static final String WARNING_HEADER = "X-Sluice-Run-Warning";
-  /** Reads one member of a document: what follows it is left unread. */
-  private static final ObjectReader ONE_MEMBER = Json.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final long FIRST_DELAY_MS = 250;
   static final long MAX_DELAY_MS = 8_000;
   /** How long a call may wait for a loop check's preparation (MiniLM embeddings) before it is decided without. */
@@ -249,7 +245,7 @@ public final class RunGuardStage implements Stage {
             || p.nextToken() != JsonToken.START_OBJECT || !skipTo(p, "message")) {
           return null;
         }
-        return p.currentToken() == JsonToken.START_OBJECT && ONE_MEMBER.readTree(p) instanceof ObjectNode o ? o : null;
+        return p.currentToken() == JsonToken.START_OBJECT && Json.treeAt(p) instanceof ObjectNode o ? o : null;
       }
     } catch (IOException | RuntimeException e) {
       return null; // a body that is not JSON has no message to compare

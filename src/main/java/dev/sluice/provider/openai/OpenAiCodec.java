@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Json;
 import dev.sluice.api.JsonBody;
@@ -132,7 +130,7 @@ public final class OpenAiCodec {
         JsonToken value = p.nextToken();
         if (name.equals(arrayField) && value == JsonToken.START_ARRAY) found = true;
         if (name.equals("usage") && value == JsonToken.START_OBJECT) {
-          usage = readTree(p); // the one part every answer is read for: metering
+          usage = Json.treeAt(p); // the one part every answer is read for: metering
         } else {
           p.skipChildren();
         }
@@ -147,43 +145,6 @@ public final class OpenAiCodec {
     } catch (IOException e) {
       throw new UpstreamException(new UpstreamFailure.Malformed("not valid JSON (" + firstLine(e.getMessage()) + ")"));
     }
-  }
-
-  /**
-   * The value where {@code p} stands, as a tree, leaving the parser on its last token. The nodes are
-   * those {@code ObjectMapper.readTree} makes (the last of duplicate names wins), without the
-   * mapper's set-up for each call, which cost more than the parse for a value as small as
-   * {@code usage}. Depth is bounded by the parser's nesting limit.
-   */
-  static JsonNode readTree(JsonParser p) throws IOException {
-    JsonNodeFactory f = JsonNodeFactory.instance;
-    return switch (p.currentToken()) {
-      case START_OBJECT -> {
-        ObjectNode o = f.objectNode();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          p.nextToken();
-          o.set(name, readTree(p));
-        }
-        yield o;
-      }
-      case START_ARRAY -> {
-        ArrayNode a = f.arrayNode();
-        while (p.nextToken() != JsonToken.END_ARRAY) a.add(readTree(p));
-        yield a;
-      }
-      case VALUE_STRING -> f.textNode(p.getText());
-      case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-        case INT -> f.numberNode(p.getIntValue());
-        case LONG -> f.numberNode(p.getLongValue());
-        default -> f.numberNode(p.getBigIntegerValue());
-      };
-      case VALUE_NUMBER_FLOAT -> f.numberNode(p.getDoubleValue());
-      case VALUE_TRUE -> f.booleanNode(true);
-      case VALUE_FALSE -> f.booleanNode(false);
-      case VALUE_NULL -> f.nullNode();
-      default -> throw new IOException("unexpected " + p.currentToken());
-    };
   }
 
   /** A chat completion, checked and kept as received. */
