@@ -60,6 +60,10 @@ final class EvalCascadeCommand implements Callable<Integer> {
       PrintWriter err = spec.commandLine().getErr();
       if (splits == 1) {
         print(CascadeEvaluation.run(data, router, trainFraction, seed, embeddingCache.file, err), out);
+        if (router == null) {
+          out.println("one split's share moves by a point or two from seed to seed; --splits 10 prints the mean of ten");
+          out.flush();
+        }
       } else {
         printSplits(CascadeEvaluation.runSplits(data, trainFraction, seed, splits, embeddingCache.file, err), seed, out);
       }

@@ -43,6 +43,7 @@ class EvalCascadeCommandTest {
     assertThat(alone.exit()).as(alone.out() + alone.err()).isZero();
     Matcher lowest = Pattern.compile("accuracy: ([0-9.]+)% at threshold").matcher(alone.out());
     assertThat(lowest.find()).as(alone.out()).isTrue();
+    assertThat(alone.out()).as("a single split points to the mean of several").contains("--splits 10");
     assertThat(shares.get(1)).as("seed 4 among the splits and alone").isEqualTo(Double.parseDouble(lowest.group(1)));
 
     Matcher mean = Pattern.compile("(?m)^mean +([0-9.]+)%").matcher(splits.out());
