@@ -2,6 +2,7 @@ package dev.sluice.api;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.regex.Pattern;
 
 /** The one JSON mapper Sluice uses for the wire: lenient on unknown fields, strict on syntax. */
 public final class Json {
@@ -61,5 +63,20 @@ public final class Json {
       case VALUE_NULL -> f.nullNode();
       default -> throw new IOException("unexpected " + p.currentToken());
     };
+  }
+
+  /** A location as Jackson prints it inside a message, with a source description a client never needs. */
+  private static final Pattern PRINTED_LOCATION = Pattern.compile("\\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]");
+
+  /**
+   * What is wrong with a body that does not parse, for its sender: where parsing stopped, then
+   * Jackson's reason with any location inside it written the same way, e.g. {@code line 1, column
+   * 26: Unexpected end-of-input: expected close marker for Array (start marker at line 1, column
+   * 25)}. Never the body itself, nor Jackson's description of the source.
+   */
+  public static String syntaxProblem(JsonProcessingException e) {
+    String reason = PRINTED_LOCATION.matcher(String.valueOf(e.getOriginalMessage())).replaceAll("line $1, column $2");
+    var at = e.getLocation();
+    return at == null ? reason : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": " + reason;
   }
 }

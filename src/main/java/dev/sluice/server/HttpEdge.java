@@ -254,9 +254,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     try {
       node = Json.MAPPER.readTree(bytes);
     } catch (JsonProcessingException e) {
-      var loc = e.getLocation();
-      String where = loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
-      throw invalid("The request body is not valid JSON" + where + ": " + e.getOriginalMessage(), null, "invalid_json");
+      throw invalid("The request body is not valid JSON, " + Json.syntaxProblem(e), null, "invalid_json");
     } catch (java.io.IOException e) {
       throw invalid("The request body could not be read as JSON.", null, "invalid_json");
     }
@@ -493,8 +491,10 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     try {
       JsonNode n = Json.MAPPER.readTree(raw.getBytes());
       if (n instanceof ObjectNode o) return o;
+    } catch (JsonProcessingException e) {
+      throw invalid("The request body is not valid JSON, " + Json.syntaxProblem(e), null, "invalid_json");
     } catch (java.io.IOException e) {
-      throw invalid("The request body is not valid JSON: " + e.getMessage(), null, "invalid_json");
+      throw invalid("The request body could not be read as JSON.", null, "invalid_json");
     }
     throw invalid("The request body must be a JSON object.", null, "invalid_json");
   }

@@ -16,19 +16,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ErrorsTest {
   static FakeUpstream upstream;
   static TestGateway sluice;
+  static final String MODELS = """
+      models:
+        - name: chat-small
+          deployments:
+            - provider: openai
+              base_url: ${UPSTREAM}
+              model: ok
+      """;
 
   @BeforeAll
   static void start() {
     upstream = FakeUpstream.start();
-    sluice = TestGateway.start("""
-        max_request_body: 64KiB
-        models:
-          - name: chat-small
-            deployments:
-              - provider: openai
-                base_url: ${UPSTREAM}
-                model: ok
-        """, upstream);
+    sluice = TestGateway.start("max_request_body: 64KiB\n" + MODELS, upstream);
   }
 
   @AfterAll
@@ -52,8 +52,29 @@ class ErrorsTest {
 
     assertOpenAiError(r, 400, "invalid_request_error");
     assertThat(r.error().get("code").asText()).isEqualTo("invalid_json");
-    assertThat(r.error().get("message").asText()).contains("line 1");
+    assertThat(r.error().get("message").asText())
+        .matches("The request body is not valid JSON, line 1, column \\d+: Unexpected end-of-input: expected close "
+            + "marker for Array \\(start marker at line 1, column \\d+\\)")
+        .doesNotContain("Source").doesNotContain("REDACTED");
     assertThat(upstream.requests()).isEmpty();
+  }
+
+  @Test
+  void aBrokenAdminBodyIsReportedTheSameWay() {
+    try (TestGateway admin = TestGateway.start("admin_key: ${K}\n" + MODELS,
+        java.util.Map.of("K", "sk-admin-errors", "UPSTREAM", upstream.baseUrl()))) {
+      TestGateway.Response r = admin.post("/admin/tenants", "{\"name\": \"acme\",}", "authorization",
+          "Bearer sk-admin-errors");
+
+      assertOpenAiError(r, 400, "invalid_request_error");
+      assertThat(r.error().get("code").asText()).isEqualTo("invalid_json");
+      assertThat(r.error().get("message").asText())
+          .startsWith("The request body is not valid JSON, line 1, column ")
+          .doesNotContain("Source").doesNotContain("REDACTED").doesNotContain("acme");
+      TestGateway.Response tenants = admin.get("/admin/tenants", "authorization", "Bearer sk-admin-errors");
+      assertThat(tenants.status()).isEqualTo(200);
+      assertThat(tenants.body()).contains("default").doesNotContain("acme");
+    }
   }
 
   @Test

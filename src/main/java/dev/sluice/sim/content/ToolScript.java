@@ -97,7 +97,7 @@ public record ToolScript(List<Turn> turns, Repeat repeat) {
       if (!n.isObject()) throw new IllegalArgumentException("arguments of " + name + " must be a JSON object");
       return new Call(name, n.toString());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException("arguments of " + name + " are not valid JSON: " + e.getOriginalMessage());
+      throw new IllegalArgumentException("arguments of " + name + " are not valid JSON, " + Json.syntaxProblem(e));
     }
   }
 

@@ -149,7 +149,7 @@ final class SimHandler implements Handler<HttpServerRequest> {
         }
         body = o;
       } catch (JsonProcessingException e) {
-        error(req.response(), 400, "The request body is not valid JSON: " + e.getOriginalMessage(), "invalid_request_error", null, "invalid_json");
+        error(req.response(), 400, "The request body is not valid JSON, " + Json.syntaxProblem(e), "invalid_request_error", null, "invalid_json");
         return;
       } catch (java.io.IOException e) {
         error(req.response(), 400, "The request body could not be read as JSON.", "invalid_request_error", null, "invalid_json");
