@@ -72,7 +72,8 @@ public final class Json {
    * What is wrong with a body that does not parse, for its sender: where parsing stopped, then
    * Jackson's reason with any location inside it written the same way, e.g. {@code line 1, column
    * 26: Unexpected end-of-input: expected close marker for Array (start marker at line 1, column
-   * 25)}. Never the body itself, nor Jackson's description of the source.
+   * 25)}. The reason may quote the offending token, as the sender's own input; Jackson's
+   * description of the source never appears.
    */
   public static String syntaxProblem(JsonProcessingException e) {
     String reason = PRINTED_LOCATION.matcher(String.valueOf(e.getOriginalMessage())).replaceAll("line $1, column $2");
