@@ -42,14 +42,16 @@ public final class HttpExchange {
   }
 
   /**
-   * Headers sent unchanged with every call to one deployment, in a map that holds each name and
+   * Headers sent unchanged with every call to one deployment: the provider's own, each replaced by
+   * (or joined by) the deployment's configured {@code headers}, in a map that holds each name and
    * value as ASCII bytes. Netty copies such a header into the request in one go, where it writes a
    * {@code String} one character at a time. As when Netty writes a {@code String}, a character
    * beyond Latin-1 becomes {@code ?}.
    */
-  public static MultiMap fixedHeaders(MultiMap headers) {
+  public static MultiMap fixedHeaders(MultiMap providers, Map<String, String> configured) {
     MultiMap fixed = MultiMap.caseInsensitiveMultiMap();
-    for (Map.Entry<String, String> h : headers) fixed.add(new AsciiString(h.getKey()), new AsciiString(h.getValue()));
+    for (Map.Entry<String, String> h : providers) fixed.add(new AsciiString(h.getKey()), new AsciiString(h.getValue()));
+    configured.forEach((name, value) -> fixed.set(new AsciiString(name), new AsciiString(value)));
     return fixed;
   }
 

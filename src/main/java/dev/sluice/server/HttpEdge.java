@@ -250,17 +250,7 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     if (!BodyReader.isUtf8(bytes)) {
       throw invalid("The request body is not valid UTF-8.", null, "invalid_utf8");
     }
-    JsonNode node;
-    try {
-      node = Json.MAPPER.readTree(bytes);
-    } catch (JsonProcessingException e) {
-      throw invalid("The request body is not valid JSON, " + Json.syntaxProblem(e), null, "invalid_json");
-    } catch (java.io.IOException e) {
-      throw invalid("The request body could not be read as JSON.", null, "invalid_json");
-    }
-    if (!(node instanceof ObjectNode body)) {
-      throw invalid("The request body must be a JSON object.", null, "invalid_json");
-    }
+    ObjectNode body = jsonObject(bytes);
     if (operation == Operation.EMBEDDINGS) {
       RequestValidator.embeddings(body);
     } else {
@@ -486,11 +476,15 @@ public final class HttpEdge implements Handler<HttpServerRequest> {
     }
   }
 
+  /** An admin body: a JSON object, or none (an empty object). */
   private ObjectNode jsonObject(Buffer raw) {
-    if (raw.length() == 0) return Json.MAPPER.createObjectNode();
+    return raw.length() == 0 ? Json.MAPPER.createObjectNode() : jsonObject(raw.getBytes());
+  }
+
+  /** A body that must be a JSON object, or the {@code invalid_json} error that says what is wrong with it. */
+  private static ObjectNode jsonObject(byte[] bytes) {
     try {
-      JsonNode n = Json.MAPPER.readTree(raw.getBytes());
-      if (n instanceof ObjectNode o) return o;
+      if (Json.MAPPER.readTree(bytes) instanceof ObjectNode o) return o;
     } catch (JsonProcessingException e) {
       throw invalid("The request body is not valid JSON, " + Json.syntaxProblem(e), null, "invalid_json");
     } catch (java.io.IOException e) {

@@ -11,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.time.InstantSource;
-import java.util.Map;
 
 /**
  * Claude models through the Anthropic Messages API: {@code POST {base_url}/v1/messages} with
@@ -49,10 +48,7 @@ public final class AnthropicProvider implements Provider {
     if (!deployment.apiKey().isEmpty()) {
       h.add("x-api-key", deployment.apiKey().reveal());
     }
-    for (Map.Entry<String, String> e : deployment.headers().entrySet()) {
-      h.set(e.getKey(), e.getValue());
-    }
-    this.headers = HttpExchange.fixedHeaders(h);
+    this.headers = HttpExchange.fixedHeaders(h, deployment.headers());
   }
 
   @Override

@@ -9,7 +9,6 @@ import dev.sluice.provider.ProviderRequest;
 import dev.sluice.stream.ChunkStream;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import java.util.Map;
 
 /**
  * OpenAI, and every server that speaks its API: vLLM, TGI, llama.cpp server, Ollama's {@code /v1},
@@ -35,10 +34,7 @@ public final class OpenAiProvider implements Provider, EmbeddingsProvider {
     if (!deployment.apiKey().isEmpty()) {
       h.add("authorization", "Bearer " + deployment.apiKey().reveal());
     }
-    for (Map.Entry<String, String> e : deployment.headers().entrySet()) {
-      h.set(e.getKey(), e.getValue());
-    }
-    this.baseHeaders = HttpExchange.fixedHeaders(h);
+    this.baseHeaders = HttpExchange.fixedHeaders(h, deployment.headers());
   }
 
   @Override
