@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -37,24 +38,35 @@ class SpinningNioTransportTest {
 
   /** Runs {@code task} on the loop and returns what it returned, once it ran. */
   private static <T> T onLoop(Context context, java.util.function.Supplier<T> task) throws Exception {
+    return whenDoneOnLoop(context, () -> Future.succeededFuture(task.get()));
+  }
+
+  /** Starts {@code work} on the loop and returns its result once it completes, waiting at most 10 s. */
+  private static <T> T whenDoneOnLoop(Context context, java.util.function.Supplier<Future<T>> work) throws Exception {
     CompletableFuture<T> done = new CompletableFuture<>();
-    context.runOnContext(v -> done.complete(task.get()));
+    context.runOnContext(v -> work.get().onComplete(r -> {
+      if (r.succeeded()) done.complete(r.result());
+      else done.completeExceptionally(r.cause());
+    }));
     return done.get(10, SECONDS);
   }
 
   @Test
-  void serversAndClientsWorkAsOnPlainNio() {
+  void serversAndClientsWorkAsOnPlainNio() throws Exception {
     vertx = spinning(Duration.ofNanos(50_000));
     HttpServer server = vertx.createHttpServer()
         .requestHandler(req -> req.body().onSuccess(b -> req.response().end("echo:" + b)))
         .listen(0, "127.0.0.1").await();
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultPort(server.actualPort()));
+    Context context = vertx.getOrCreateContext();
 
+    // Calls start on the loop, as Sluice makes its upstream calls. Started from a thread outside
+    // Vert.x, about one call in 10,000 never completed, on plain NIO as well.
     List<String> answers = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       String body = "request-" + i;
-      answers.add(client.request(HttpMethod.POST, "/").compose(r -> r.send(Buffer.buffer(body)))
-          .compose(r -> r.body()).map(Buffer::toString).await());
+      answers.add(whenDoneOnLoop(context, () -> client.request(HttpMethod.POST, "/")
+          .compose(r -> r.send(Buffer.buffer(body))).compose(r -> r.body()).map(Buffer::toString)));
     }
 
     assertThat(answers).hasSize(50).allSatisfy(a -> assertThat(a).startsWith("echo:request-"));
